@@ -1,0 +1,107 @@
+"""How a message answers the report form's current question.
+
+Every answer is reduced to a fixed-choice value, or to free text that has passed the firewall,
+before it can become a slot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.core.firewall import Firewall
+from bot.core.report_fields import (
+    ABUSE_KINDS,
+    CONTACT_TIMES,
+    ENGLISH_REGIONS,
+    HELP_TYPES,
+    LAST_HAPPENED,
+    NATIONS,
+    NO,
+    NOT_GIVEN,
+    RED_FLAGS,
+    YES,
+)
+
+# Intents that are not answers: the rules for them speak, then the form asks again.
+NOT_AN_ANSWER = frozenset(
+    {
+        "emergency",
+        "suicidal_feelings",
+        "not_safe_to_talk",
+        "stop",
+        "privacy_question",
+        "talk_to_person",
+        "bot_identity",
+    }
+)
+
+YES_NO_SLOTS = frozenset({"ongoing", "children_in_home", "risk_questions_ok", *RED_FLAGS})
+# slot -> (entity, allowed values, whether several values may be given at once)
+ENTITY_SLOTS: Mapping[str, tuple[str, frozenset[str], bool]] = {
+    "abuse_kinds": ("abuse_kind", ABUSE_KINDS, True),
+    "last_happened": ("last_happened", LAST_HAPPENED, False),
+    "nation": ("nation", NATIONS, False),
+    "region": ("region", ENGLISH_REGIONS, False),
+    "help_wanted": ("help_type", HELP_TYPES, True),
+    "safe_contact_time": ("contact_time", CONTACT_TIMES, False),
+}
+FREE_TEXT_SLOTS = frozenset({"report_account"})
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A slot value the form may keep, and whether the firewall removed anything from it."""
+
+    value: Any
+    redacted: bool = False
+
+
+def interpret_answer(
+    slot: str, latest_message: Mapping[str, Any], firewall: Firewall
+) -> Answer | None:
+    """The answer the latest message gives to ``slot``, or None when it gives none."""
+    intent = (latest_message.get("intent") or {}).get("name")
+    if intent in NOT_AN_ANSWER:
+        return None
+    if slot == "consent_to_share":
+        # Consent is never assumed: anything but a clear yes is a no.
+        return Answer({"affirm": YES, "deny": NO, "skip": NO}[intent]) if intent in {
+            "affirm",
+            "deny",
+            "skip",
+        } else None
+    if intent == "skip":
+        return Answer([] if _is_list_slot(slot) else NOT_GIVEN)
+    if slot in YES_NO_SLOTS:
+        return {"affirm": Answer(YES), "deny": Answer(NO)}.get(intent or "")
+    if slot in ENTITY_SLOTS:
+        return _entity_answer(slot, latest_message.get("entities") or [])
+    if slot in FREE_TEXT_SLOTS:
+        return _free_text_answer(latest_message.get("text"), firewall)
+    return None
+
+
+def _is_list_slot(slot: str) -> bool:
+    return slot in ENTITY_SLOTS and ENTITY_SLOTS[slot][2]
+
+
+def _entity_answer(slot: str, entities: list[Mapping[str, Any]]) -> Answer | None:
+    entity, allowed, several = ENTITY_SLOTS[slot]
+    values: list[str] = []
+    for found in entities:
+        value = found.get("value")
+        if found.get("entity") == entity and value in allowed and value not in values:
+            values.append(value)
+    if not values:
+        return None
+    return Answer(values if several else values[0])
+
+
+def _free_text_answer(text: object, firewall: Firewall) -> Answer | None:
+    # A button press from an earlier question is not an account of what happened.
+    if not isinstance(text, str) or not text.strip() or text.startswith("/"):
+        return None
+    redaction = firewall.redact(text.strip())
+    return Answer(redaction.text, redacted=redaction.changed)

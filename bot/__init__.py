@@ -1,0 +1,1 @@
+"""Lantern: an anonymous domestic-abuse reporting assistant with an immigration-status firewall."""
