@@ -1,0 +1,75 @@
+# Lantern. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON_APP ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.11*/bin/python3.11) $(shell command -v python3.11))
+PYTHON_RASA ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10) $(shell command -v python3.10))
+VENV := .venv
+RASA_VENV := .venv-rasa
+RASA := RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3 SQLALCHEMY_SILENCE_UBER_WARNING=1 PYTHONPATH=$(CURDIR) $(RASA_VENV)/bin/rasa
+MODEL := models/lantern.tar.gz
+TRAINING_INPUTS := config.yml $(shell find domain data/nlu data/rules data/stories -name '*.yml' 2>/dev/null)
+export RASA_TELEMETRY_ENABLED := false
+
+.PHONY: help setup keys train run test lint typecheck validate unit e2e nlu-report bench lock clean
+
+help: ## List the targets
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+setup: $(VENV)/.installed $(RASA_VENV)/.installed ## Build both virtual environments from the hash-pinned locks (no-op when unchanged)
+
+$(VENV)/.installed: requirements/app.lock
+	test -x $(VENV)/bin/python || $(PYTHON_APP) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r $<
+	touch $@
+
+$(RASA_VENV)/.installed: requirements/rasa.lock
+	test -x $(RASA_VENV)/bin/python || $(PYTHON_RASA) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r $<
+	touch $@
+
+keys: $(VENV)/.installed ## Create the keys a local run needs under var/keys (never overwrites)
+	$(VENV)/bin/python -m bot local-keys
+
+train: $(MODEL) ## Train the Rasa model when config.yml, domain/ or training data changed
+
+$(MODEL): $(TRAINING_INPUTS) $(RASA_VENV)/.installed
+	$(RASA) train --config config.yml --domain domain --data data/nlu data/rules data/stories \
+		--out models --fixed-model-name lantern --quiet
+	touch $@
+
+run: setup keys train ## Start Rasa and the action server on loopback and chat in this terminal
+	$(VENV)/bin/python -m bot.devstack
+
+lint: $(VENV)/.installed ## ruff (with bandit rules) and ruff-format
+	$(VENV)/bin/ruff check bot actions tests
+	$(VENV)/bin/ruff format --check bot actions tests
+
+typecheck: $(VENV)/.installed ## mypy --strict on bot/ and actions/
+	$(VENV)/bin/mypy
+
+validate: $(RASA_VENV)/.installed ## rasa data validate --fail-on-warnings
+	$(RASA) data validate --config config.yml --domain domain --data data/nlu data/rules data/stories \
+		--fail-on-warnings
+
+unit: $(VENV)/.installed ## Tests that need no running servers
+	$(VENV)/bin/python -m pytest -q -m "not e2e"
+
+e2e: setup keys train ## Tests against the real Rasa server and action server
+	$(VENV)/bin/python -m pytest -q -m e2e
+
+test: setup keys train lint typecheck validate ## Every check: lint, types, Rasa data, all tests, conversation tests
+	$(VENV)/bin/python -m pytest -q
+	$(RASA) test core --model $(MODEL) --stories tests/conversations --fail-on-prediction-errors \
+		--out var/results/conversations
+
+nlu-report: setup ## Cross-validate the NLU (5 folds) and write docs/results/nlu/
+	$(RASA) test nlu --config config.yml --nlu data/nlu --cross-validation --folds 5 \
+		--out docs/results/nlu
+
+lock: ## Re-resolve the hash-pinned locks from requirements/*.in (needs uv)
+	uv pip compile --python-version 3.11 --generate-hashes requirements/app.in -o requirements/app.lock
+	uv pip compile --python-version 3.10 --generate-hashes requirements/rasa.in -o requirements/rasa.lock
+
+clean: ## Remove the trained model and test results (keeps var/ data and keys)
+	rm -rf models var/results

@@ -1,0 +1,144 @@
+"""Starts and stops the local stack (action server, Rasa server) for ``make run`` and the tests.
+
+Both servers bind to loopback only: Rasa's channels have no authentication.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess  # noqa: S404 - starting our own two servers is this module's purpose
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from bot.core.config import PROJECT_ROOT
+from bot.core.errors import LanternError
+
+RASA_PYTHON = PROJECT_ROOT / ".venv-rasa" / "bin" / "python"
+APP_PYTHON = PROJECT_ROOT / ".venv" / "bin" / "python"
+MODEL_PATH = PROJECT_ROOT / "models" / "lantern.tar.gz"
+LOOPBACK = "127.0.0.1"
+DEFAULT_RASA_PORT = 5005
+DEFAULT_ACTION_PORT = 5055
+
+
+class StackStartError(LanternError):
+    """A server of the local stack did not come up in time."""
+
+
+def quiet_environment(base: Mapping[str, str]) -> dict[str, str]:
+    """The environment both servers run in: no telemetry, loopback only, our code importable."""
+    env = dict(base)
+    env.update(
+        RASA_TELEMETRY_ENABLED="false",
+        SANIC_HOST=LOOPBACK,
+        PYTHONPATH=str(PROJECT_ROOT),
+        TF_CPP_MIN_LOG_LEVEL="3",
+        SQLALCHEMY_SILENCE_UBER_WARNING="1",
+        PYTHONWARNINGS="ignore",
+    )
+    return env
+
+
+@dataclass
+class Stack:
+    """The processes of one running stack, stopped together."""
+
+    rasa_port: int
+    action_port: int
+    log_dir: Path
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{LOOPBACK}:{self.rasa_port}"
+
+    def start(self, env: Mapping[str, str], timeout_seconds: float = 180.0) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        endpoints = self.log_dir / f"endpoints-{self.rasa_port}.yml"
+        # The project's endpoints.yml, pointed at this stack's action server port.
+        endpoints.write_text(
+            (PROJECT_ROOT / "endpoints.yml")
+            .read_text()
+            .replace(f"{LOOPBACK}:{DEFAULT_ACTION_PORT}", f"{LOOPBACK}:{self.action_port}")
+        )
+        run_env = quiet_environment(env)
+        self._spawn(
+            [str(APP_PYTHON), "-m", "rasa_sdk", "--actions", "actions",
+             "--port", str(self.action_port)],
+            run_env, "actions",
+        )
+        self._spawn(
+            [str(RASA_PYTHON), "-m", "rasa", "run", "--interface", LOOPBACK,
+             "--port", str(self.rasa_port), "--model", str(MODEL_PATH),
+             "--endpoints", str(endpoints),
+             "--credentials", str(PROJECT_ROOT / "credentials.yml")],
+            run_env, "rasa",
+        )
+        deadline = time.monotonic() + timeout_seconds
+        wait_until_healthy(f"http://{LOOPBACK}:{self.action_port}/health", deadline, self)
+        wait_until_healthy(f"{self.rasa_url}/webhooks/frontdoor/", deadline, self)
+
+    def _spawn(self, command: list[str], env: Mapping[str, str], name: str) -> None:
+        log = (self.log_dir / f"{name}-{self.rasa_port}.log").open("ab")
+        self.processes.append(
+            subprocess.Popen(command, cwd=PROJECT_ROOT, env=dict(env), stdout=log, stderr=log)  # noqa: S603 - fixed argv, no shell
+        )
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.processes.clear()
+
+    def alive(self) -> bool:
+        return all(process.poll() is None for process in self.processes)
+
+
+def wait_until_healthy(url: str, deadline: float, stack: Stack) -> None:
+    while time.monotonic() < deadline:
+        if not stack.alive():
+            raise StackStartError(f"a server exited early; see the logs in {stack.log_dir}")
+        try:
+            if httpx.get(url, timeout=2.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise StackStartError(f"{url} did not answer in time; see the logs in {stack.log_dir}")
+
+
+def main(argv: list[str]) -> int:
+    """``make run``: start the stack, then chat in this terminal until /exit or Ctrl-C."""
+    from bot.core.config import load_settings
+    from bot.frontdoor.terminal import main as chat
+
+    settings = load_settings()
+    stack = Stack(DEFAULT_RASA_PORT, DEFAULT_ACTION_PORT, settings.var_dir / "log")
+    print("Starting Lantern (Rasa and the action server take about 30 seconds)...", flush=True)
+    try:
+        stack.start(os.environ)
+        if "--no-chat" in argv:
+            print(f"Lantern is running on {stack.rasa_url}. Ctrl-C stops it.", flush=True)
+            while stack.alive():
+                time.sleep(1)
+            return 1
+        return chat(settings)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    import sys
+
+    raise SystemExit(main(sys.argv[1:]))

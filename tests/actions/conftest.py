@@ -1,0 +1,61 @@
+"""Real rasa-sdk trackers and dispatchers built from the payloads Rasa sends the action server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+
+ROOT = Path(__file__).resolve().parents[2]
+SENDER = "a" * 64
+
+
+@pytest.fixture(scope="session")
+def domain() -> dict[str, Any]:
+    """The domain as the action server receives it: every file of domain/ merged."""
+    merged: dict[str, Any] = {}
+    for path in sorted((ROOT / "domain").rglob("*.yml")):
+        for key, value in (yaml.safe_load(path.read_text()) or {}).items():
+            if isinstance(value, dict):
+                merged.setdefault(key, {}).update(value)
+            elif isinstance(value, list):
+                merged.setdefault(key, []).extend(value)
+    return merged
+
+
+TrackerFactory = Callable[..., Tracker]
+
+
+@pytest.fixture
+def make_tracker(domain: dict[str, Any]) -> TrackerFactory:
+    def build(
+        text: str = "",
+        intent: str = "inform",
+        entities: list[dict[str, Any]] | None = None,
+        active_loop: str | None = None,
+        **slots: Any,
+    ) -> Tracker:
+        all_slots: dict[str, Any] = dict.fromkeys(domain["slots"])
+        all_slots.update(language="en", requested_slot=None)
+        all_slots.update(slots)
+        payload = {
+            "sender_id": SENDER,
+            "slots": all_slots,
+            "latest_message": {
+                "text": text,
+                "intent": {"name": intent, "confidence": 1.0},
+                "entities": entities or [],
+            },
+            "events": [],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {"name": active_loop} if active_loop else {},
+            "latest_action_name": "action_listen",
+        }
+        return Tracker.from_dict(payload)
+
+    return build
