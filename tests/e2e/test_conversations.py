@@ -1,0 +1,185 @@
+"""The main conversation paths, end to end: front-door client -> real Rasa -> real actions."""
+
+from __future__ import annotations
+
+import httpx
+
+from bot.devstack import Stack
+from bot.frontdoor.rasa_client import BotMessage
+
+from .conftest import Conversation, text_of
+
+EMERGENCY_TITLE, PERSON_TITLE = "Emergency help", "Talk to a person"
+
+
+def assert_way_out(turn: list[BotMessage]) -> None:
+    """Every reply leaves a way to emergency help and to a person: never a dead end."""
+    titles = [button.title for button in turn[-1].buttons]
+    assert EMERGENCY_TITLE in titles
+    assert PERSON_TITLE in titles
+
+
+async def test_opening_asks_about_safety_then_makes_the_privacy_promise(
+    conversation: Conversation,
+) -> None:
+    turn = await conversation.say("hello")
+    assert "safe to talk" in text_of(turn)
+    assert_way_out(turn)
+    turn = await conversation.press("Yes, I can talk")
+    promise = text_of(turn)
+    assert "never ask about immigration status" in promise
+    assert "police or the Home Office" in promise
+    assert "/exit" in promise
+    assert_way_out(turn)
+
+
+async def test_not_safe_to_talk_gets_the_quick_exit_and_silent_solution(
+    conversation: Conversation,
+) -> None:
+    await conversation.say("hi")
+    turn = await conversation.press("Not right now")
+    assert "/exit" in text_of(turn)
+    assert "55" in text_of(turn)
+    assert_way_out(turn)
+
+
+async def test_danger_at_the_first_message_gets_999_and_the_silent_solution(
+    conversation: Conversation,
+) -> None:
+    turn = await conversation.say("help he is outside the door with a knife")
+    text = text_of(turn)
+    assert "call 999" in text
+    assert "press 55" in text
+    assert "999 BSL" in text
+    assert "emergencySMS" in text
+    assert_way_out(turn)
+
+
+async def test_suicidal_feelings_get_samaritans(conversation: Conversation) -> None:
+    turn = await conversation.say("i just want to die, there is no point anymore")
+    assert "116 123" in text_of(turn)
+    assert "999" in text_of(turn)
+    assert_way_out(turn)
+
+
+async def test_a_full_report_with_buttons_is_shared_and_urgency_is_a_level(
+    conversation: Conversation,
+) -> None:
+    await conversation.say("I want to report what my husband does")
+    turn = conversation.turns[-1]
+    assert "what has been happening" in text_of(turn)
+    await conversation.say("He pushes me and locks me in the flat when he goes out")
+    await conversation.press("Physical")
+    await conversation.press("This week")
+    await conversation.press("Yes")  # ongoing
+    await conversation.press("Yes")  # children in the home
+    turn = await conversation.press("England")
+    assert "Which part of England" in text_of(turn)
+    await conversation.press("Yorkshire")
+    await conversation.press("A safe place to stay")
+    await conversation.press("Yes, ask me")
+    await conversation.press("Yes")  # strangulation
+    for _ in range(5):
+        await conversation.press("Skip")
+    turn = conversation.turns[-1]
+    assert "caseworker" in text_of(turn)
+    await conversation.press("Yes, share it")
+    turn = await conversation.press("Evening")
+    text = text_of(turn)
+    assert "passed to a charity caseworker" in text
+    assert "serious danger" in text
+    assert "score" not in text.lower()
+    assert_way_out(turn)
+
+
+async def test_emergency_inside_the_form_answers_then_asks_again(
+    conversation: Conversation,
+) -> None:
+    await conversation.say("i need to tell someone what is happening to me")
+    await conversation.say("he takes all my money and checks my phone")
+    turn = await conversation.say("he's coming back now, he's going to kill me")
+    text = text_of(turn)
+    assert "call 999" in text
+    assert "What kind of abuse" in text  # the form carries on with the same question
+    assert_way_out(turn)
+
+
+async def test_volunteered_status_is_acknowledged_and_routed_to_independent_advice(
+    conversation: Conversation,
+) -> None:
+    turn = await conversation.say("my visa depends on him and he says he will get me deported")
+    text = text_of(turn)
+    assert "not recorded" in text
+    assert "Southall Black Sisters" in text
+    assert_way_out(turn)
+
+
+async def test_stop_in_the_form_asks_keep_or_delete_and_delete_deletes(
+    conversation: Conversation,
+) -> None:
+    await conversation.say("i want to report abuse")
+    await conversation.say("he shouts and breaks things")
+    turn = await conversation.say("stop")
+    assert "keep what you've told me" in text_of(turn)
+    turn = await conversation.press("Delete it")
+    assert "Deleted" in text_of(turn)
+    assert_way_out(turn)
+
+
+async def test_skip_works_on_the_free_text_question(conversation: Conversation) -> None:
+    await conversation.say("i want to report abuse")
+    turn = await conversation.press("Skip")
+    assert "What kind of abuse" in text_of(turn)
+
+
+async def test_find_support_lists_services_with_contact_routes(
+    conversation: Conversation,
+) -> None:
+    turn = await conversation.say("where can i get help, i need a refuge")
+    text = text_of(turn)
+    assert "0808" in text or "080" in text
+    assert_way_out(turn)
+
+
+async def test_helping_someone_else_asks_about_them(conversation: Conversation) -> None:
+    await conversation.say("I'm worried about my neighbour, I think her husband beats her")
+    turn = conversation.turns[-1]
+    assert "looking out for them" in text_of(turn)
+    turn = await conversation.press("Tell you what happened")
+    assert "the person you're worried about" in text_of(turn)
+
+
+async def test_questions_about_lantern_itself(conversation: Conversation) -> None:
+    turn = await conversation.say("what happens to my information? will the police find out?")
+    assert "Nothing is sent to the police or the Home Office" in text_of(turn)
+    turn = await conversation.say("are you a real person or a bot")
+    assert "automated assistant" in text_of(turn)
+    turn = await conversation.say("can I speak to a real person please")
+    assert "helpline" in text_of(turn)
+    turn = await conversation.say("what's the weather like tomorrow")
+    assert "I can only help with abuse" in text_of(turn)
+    turn = await conversation.say("bye")
+    assert "Take care" in text_of(turn)
+    assert_way_out(turn)
+
+
+async def test_the_front_door_channel_answers_bad_requests_kindly(stack: Stack) -> None:
+    url = f"{stack.rasa_url}/webhooks/frontdoor/webhook"
+    async with httpx.AsyncClient() as client:
+        malformed = await client.post(url, content=b"{not json", headers={"content-type": "application/json"})
+        raw_id = await client.post(url, json={"sender": "123456789", "message": "hi"})
+        binary = await client.post(url, content=b"\x00\xff\xfe", headers={"content-type": "application/json"})
+        huge = await client.post(url, json={"sender": "b" * 64, "message": "x" * 100_000})
+    assert malformed.status_code == 400
+    assert "JSON" in malformed.json()["error"]
+    assert raw_id.status_code == 400
+    assert "pseudonym" in raw_id.json()["error"]
+    assert binary.status_code == 400
+    assert huge.status_code == 413
+
+
+async def test_odd_text_still_gets_a_reply_with_a_way_out(conversation: Conversation) -> None:
+    for text in ["😢😢😢", "ساعدني من فضلك", "   ", "a" * 5000]:
+        turn = await conversation.say(text)
+        assert turn, f"no reply to {text[:10]!r}"
+        assert_way_out(turn)
