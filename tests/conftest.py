@@ -1,0 +1,74 @@
+"""Shared fixtures: fast key derivation, and migrated SQLite and PostgreSQL databases.
+
+Every PostgreSQL test gets its own schema (dropped afterwards), so parallel runs and other
+engineers' tests on the same server never see each other's tables.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from bot.core.crypto import KdfParams
+from bot.core.firewall import Firewall, default_firewall
+from bot.core.migrations import create_engine_for, upgrade_database
+
+POSTGRES_URL = os.environ.get(
+    "LANTERN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+@pytest.fixture(scope="session")
+def fast_kdf() -> KdfParams:
+    """Argon2id at its minimum cost: tests only; production keeps ``PRODUCTION_KDF``."""
+    return KdfParams(memory_cost_kib=8, iterations=1, lanes=1)
+
+
+@pytest.fixture(scope="session")
+def firewall() -> Firewall:
+    return default_firewall()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = create_engine_for(f"sqlite:///{tmp_path / 'var' / 'lantern.db'}")
+    upgrade_database(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def postgres_engine() -> Iterator[Engine]:
+    schema = f"lantern_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except OperationalError as error:
+        pytest.fail(
+            f"PostgreSQL at {POSTGRES_URL} is not reachable ({error.__class__.__name__}); "
+            "start it (.ci/run does) or deselect with -m 'not postgres'"
+        )
+    engine = create_engine(POSTGRES_URL, connect_args={"options": f"-c search_path={schema}"})
+    try:
+        upgrade_database(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest) -> Engine:
+    """The same test once on an SQLite file and once on the real PostgreSQL server."""
+    name = "sqlite_engine" if request.param == "sqlite" else "postgres_engine"
+    migrated: Engine = request.getfixturevalue(name)
+    return migrated
