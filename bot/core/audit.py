@@ -14,8 +14,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import TextIO
 
-from sqlalchemy import select, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from bot.core.errors import LanternError
@@ -111,6 +112,21 @@ def verify_chain(session: Session) -> VerificationResult:
         expected_prev = entry.entry_hash
         checked += 1
     return VerificationResult(True, checked)
+
+
+def run_verify_command(engine: Engine, out: TextIO) -> int:
+    """``python -m bot audit-verify``: print the verdict; exit status 0 intact, 1 broken."""
+    with Session(engine) as session:
+        result = verify_chain(session)
+    if result.ok:
+        print(f"audit log intact: {result.entries_checked} entries", file=out)
+        return 0
+    print(
+        f"audit log BROKEN at entry {result.first_broken_seq}: {result.reason} "
+        f"({result.entries_checked} entries before it verify)",
+        file=out,
+    )
+    return 1
 
 
 def _check(actor: Actor, action: str, object_id: str | None, detail: Mapping[str, int]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -16,6 +17,7 @@ from bot.core.audit import (
     AuditError,
     append_audit,
     entry_hash,
+    run_verify_command,
     verify_chain,
 )
 from bot.core.models import AuditEntry
@@ -98,6 +100,18 @@ def test_a_deleted_row_is_reported(engine: Engine) -> None:
     tamper(engine, "DELETE FROM audit_log WHERE seq = 4")
 
     assert verify(engine) == (False, 5, 3)
+
+
+def test_verify_command_reports_the_broken_entry(engine: Engine) -> None:
+    fill(engine)
+    intact = io.StringIO()
+    assert run_verify_command(engine, intact) == 0
+    tamper(engine, "UPDATE audit_log SET detail = '{}' WHERE seq = 2")
+    broken = io.StringIO()
+
+    assert run_verify_command(engine, broken) == 1
+    assert "intact: 5 entries" in intact.getvalue()
+    assert "BROKEN at entry 2" in broken.getvalue()
 
 
 def test_the_database_refuses_updates_and_deletes(engine: Engine) -> None:
