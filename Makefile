@@ -28,8 +28,8 @@ $(RASA_VENV)/.installed: requirements/rasa.lock
 	$(RASA_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r $<
 	touch $@
 
-keys: $(VENV)/.installed ## Create the keys a local run needs under var/keys (never overwrites)
-	$(VENV)/bin/python -m bot local-keys
+keys: $(VENV)/.installed ## Create keys, the database and a demo partner charity under var/ (never overwrites)
+	$(VENV)/bin/python -m bot local-setup
 
 train: $(MODEL) ## Train the Rasa model when config.yml, domain/ or training data changed
 

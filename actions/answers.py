@@ -48,6 +48,9 @@ ENTITY_SLOTS: Mapping[str, tuple[str, frozenset[str], bool]] = {
     "safe_contact_time": ("contact_time", CONTACT_TIMES, False),
 }
 FREE_TEXT_SLOTS = frozenset({"report_account"})
+YES_NO_ANSWERS = {"affirm": YES, "deny": NO}
+# Consent is never assumed: skipping the question is a no.
+CONSENT_ANSWERS = {"affirm": YES, "deny": NO, "skip": NO}
 
 
 @dataclass(frozen=True)
@@ -62,25 +65,24 @@ def interpret_answer(
     slot: str, latest_message: Mapping[str, Any], firewall: Firewall
 ) -> Answer | None:
     """The answer the latest message gives to ``slot``, or None when it gives none."""
-    intent = (latest_message.get("intent") or {}).get("name")
+    intent = (latest_message.get("intent") or {}).get("name") or ""
     if intent in NOT_AN_ANSWER:
         return None
     if slot == "consent_to_share":
-        # Consent is never assumed: anything but a clear yes is a no.
-        return Answer({"affirm": YES, "deny": NO, "skip": NO}[intent]) if intent in {
-            "affirm",
-            "deny",
-            "skip",
-        } else None
+        return _chosen(CONSENT_ANSWERS.get(intent))
     if intent == "skip":
         return Answer([] if _is_list_slot(slot) else NOT_GIVEN)
     if slot in YES_NO_SLOTS:
-        return {"affirm": Answer(YES), "deny": Answer(NO)}.get(intent or "")
+        return _chosen(YES_NO_ANSWERS.get(intent))
     if slot in ENTITY_SLOTS:
         return _entity_answer(slot, latest_message.get("entities") or [])
-    if slot in FREE_TEXT_SLOTS:
-        return _free_text_answer(latest_message.get("text"), firewall)
-    return None
+    return (
+        _free_text_answer(latest_message.get("text"), firewall) if slot in FREE_TEXT_SLOTS else None
+    )
+
+
+def _chosen(value: str | None) -> Answer | None:
+    return None if value is None else Answer(value)
 
 
 def _is_list_slot(slot: str) -> bool:

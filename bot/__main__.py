@@ -12,11 +12,15 @@ from bot.core.errors import LanternError
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("chat", help="talk to the assistant in this terminal, through the front door")
+    commands.add_parser(
+        "chat", help="talk to the assistant in this terminal, through the front door"
+    )
     commands.add_parser(
         "firewall", help="read lines on stdin, print each line with immigration details removed"
     )
-    commands.add_parser("local-keys", help="create the keys a local run needs under var/keys")
+    commands.add_parser(
+        "local-setup", help="create keys, the database and a demo partner charity under var/"
+    )
     return parser
 
 
@@ -28,10 +32,12 @@ def main(argv: list[str] | None = None) -> int:
 
             return run_redaction_filter(sys.stdin, sys.stdout)
         settings = load_settings()
-        if args.command == "local-keys":
-            from bot.core.local_keys import create_local_keys
+        if args.command == "local-setup":
+            from bot.core.local_setup import create_local_setup
 
-            create_local_keys(settings)
+            created = create_local_setup(settings)
+            if created is not None:
+                print(f"Created a demo partner charity; its credentials are in {created}")
             return 0
         from bot.frontdoor.terminal import main as chat_main
 

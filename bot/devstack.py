@@ -6,7 +6,7 @@ Both servers bind to loopback only: Rasa's channels have no authentication.
 from __future__ import annotations
 
 import os
-import subprocess  # noqa: S404 - starting our own two servers is this module's purpose
+import subprocess
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -67,16 +67,37 @@ class Stack:
         )
         run_env = quiet_environment(env)
         self._spawn(
-            [str(APP_PYTHON), "-m", "rasa_sdk", "--actions", "actions",
-             "--port", str(self.action_port)],
-            run_env, "actions",
+            [
+                str(APP_PYTHON),
+                "-m",
+                "rasa_sdk",
+                "--actions",
+                "actions",
+                "--port",
+                str(self.action_port),
+            ],
+            run_env,
+            "actions",
         )
         self._spawn(
-            [str(RASA_PYTHON), "-m", "rasa", "run", "--interface", LOOPBACK,
-             "--port", str(self.rasa_port), "--model", str(MODEL_PATH),
-             "--endpoints", str(endpoints),
-             "--credentials", str(PROJECT_ROOT / "credentials.yml")],
-            run_env, "rasa",
+            [
+                str(RASA_PYTHON),
+                "-m",
+                "rasa",
+                "run",
+                "--interface",
+                LOOPBACK,
+                "--port",
+                str(self.rasa_port),
+                "--model",
+                str(MODEL_PATH),
+                "--endpoints",
+                str(endpoints),
+                "--credentials",
+                str(PROJECT_ROOT / "credentials.yml"),
+            ],
+            run_env,
+            "rasa",
         )
         deadline = time.monotonic() + timeout_seconds
         wait_until_healthy(f"http://{LOOPBACK}:{self.action_port}/health", deadline, self)

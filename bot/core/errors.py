@@ -1,4 +1,4 @@
-"""Small named exceptions. Catch ``LanternError`` only at the edges (a handler, an action, the CLI)."""
+"""Small named exceptions. Catch ``LanternError`` only at the edges (handlers, actions, CLI)."""
 
 
 class LanternError(Exception):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import sys
 from typing import TextIO
@@ -75,10 +76,9 @@ async def chat(settings: Settings, stdin: TextIO, out: TextIO) -> int:
 
 
 async def _end_session(client: RasaFrontDoorClient, pseudonym: str) -> None:
-    try:
+    # If Rasa is down the session expires on its own; the screen is wiped either way.
+    with contextlib.suppress(AssistantUnavailableError):
         await client.send(pseudonym, RESTART_PAYLOAD)
-    except AssistantUnavailableError:
-        pass  # The session expires on its own; the screen is wiped either way.
 
 
 def main(settings: Settings) -> int:

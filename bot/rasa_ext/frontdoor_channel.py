@@ -43,9 +43,7 @@ class FrontDoorInput(InputChannel):
     def from_credentials(cls, credentials: dict[str, Any] | None) -> FrontDoorInput:
         return cls()
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("frontdoor_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])

@@ -17,9 +17,7 @@ from bot.core.safety import default_safety_net
 from bot.rasa_ext.turn_rules import intent_override
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class SafetyNet(GraphComponent):
     """Sets the intent to emergency, suicidal_feelings or volunteer_immigration_status on a match.
 

@@ -1,4 +1,4 @@
-"""Rasa-free rules applied to every turn: what comes in is checked, what goes out never dead-ends."""
+"""Rasa-free rules for every turn: what comes in is checked, what goes out never dead-ends."""
 
 from __future__ import annotations
 

@@ -45,8 +45,10 @@ async def test_an_account_without_status_is_kept_as_written(
     make_tracker: TrackerFactory, domain: dict[str, Any]
 ) -> None:
     tracker = make_tracker(
-        text="he shouts at me and takes my wages", intent="report_abuse",
-        requested_slot="report_account", active_loop="report_form",
+        text="he shouts at me and takes my wages",
+        intent="report_abuse",
+        requested_slot="report_account",
+        active_loop="report_form",
     )
     slots, messages = await run_form(tracker, domain)
     assert slots["report_account"] == "he shouts at me and takes my wages"
@@ -57,8 +59,10 @@ async def test_an_emergency_is_not_taken_as_an_answer(
     make_tracker: TrackerFactory, domain: dict[str, Any]
 ) -> None:
     tracker = make_tracker(
-        text="he is at the door now", intent="emergency",
-        requested_slot="report_account", active_loop="report_form",
+        text="he is at the door now",
+        intent="emergency",
+        requested_slot="report_account",
+        active_loop="report_form",
     )
     slots, _ = await run_form(tracker, domain)
     assert "report_account" not in slots
@@ -68,11 +72,16 @@ async def test_skip_moves_on_and_england_brings_the_region_question(
     make_tracker: TrackerFactory, domain: dict[str, Any]
 ) -> None:
     tracker = make_tracker(
-        text="/inform", intent="inform",
+        text="/inform",
+        intent="inform",
         entities=[{"entity": "nation", "value": "england"}],
-        requested_slot="nation", active_loop="report_form",
-        report_account="not_given", abuse_kinds=["physical"], last_happened="today",
-        ongoing="yes", children_in_home="no",
+        requested_slot="nation",
+        active_loop="report_form",
+        report_account="not_given",
+        abuse_kinds=["physical"],
+        last_happened="today",
+        ongoing="yes",
+        children_in_home="no",
     )
     slots, _ = await run_form(tracker, domain)
     assert slots == {"nation": "england", "requested_slot": "region"}
@@ -82,10 +91,15 @@ async def test_outside_england_the_region_is_not_asked(
     make_tracker: TrackerFactory, domain: dict[str, Any]
 ) -> None:
     tracker = make_tracker(
-        intent="inform", entities=[{"entity": "nation", "value": "wales"}],
-        requested_slot="nation", active_loop="report_form",
-        report_account="x", abuse_kinds=[], last_happened="not_given",
-        ongoing="no", children_in_home="no",
+        intent="inform",
+        entities=[{"entity": "nation", "value": "wales"}],
+        requested_slot="nation",
+        active_loop="report_form",
+        report_account="x",
+        abuse_kinds=[],
+        last_happened="not_given",
+        ongoing="no",
+        children_in_home="no",
     )
     slots, _ = await run_form(tracker, domain)
     assert slots["requested_slot"] == "help_wanted"
@@ -95,9 +109,16 @@ async def test_skipping_the_risk_questions_goes_straight_to_consent(
     make_tracker: TrackerFactory, domain: dict[str, Any]
 ) -> None:
     tracker = make_tracker(
-        intent="skip", requested_slot="risk_questions_ok", active_loop="report_form",
-        report_account="x", abuse_kinds=[], last_happened="today", ongoing="yes",
-        children_in_home="no", nation="not_given", help_wanted=[],
+        intent="skip",
+        requested_slot="risk_questions_ok",
+        active_loop="report_form",
+        report_account="x",
+        abuse_kinds=[],
+        last_happened="today",
+        ongoing="yes",
+        children_in_home="no",
+        nation="not_given",
+        help_wanted=[],
     )
     slots, _ = await run_form(tracker, domain)
     assert slots == {"risk_questions_ok": "not_given", "requested_slot": "consent_to_share"}
@@ -107,9 +128,17 @@ async def test_declining_to_share_ends_the_form_without_asking_for_a_contact_tim
     make_tracker: TrackerFactory, domain: dict[str, Any]
 ) -> None:
     tracker = make_tracker(
-        intent="deny", requested_slot="consent_to_share", active_loop="report_form",
-        report_account="x", abuse_kinds=[], last_happened="today", ongoing="yes",
-        children_in_home="no", nation="not_given", help_wanted=[], risk_questions_ok="no",
+        intent="deny",
+        requested_slot="consent_to_share",
+        active_loop="report_form",
+        report_account="x",
+        abuse_kinds=[],
+        last_happened="today",
+        ongoing="yes",
+        children_in_home="no",
+        nation="not_given",
+        help_wanted=[],
+        risk_questions_ok="no",
     )
     slots, _ = await run_form(tracker, domain)
     assert slots == {"consent_to_share": "no", "requested_slot": None}

@@ -14,7 +14,10 @@ from bot.core.report_fields import urgency_level
         ({"flag_pregnancy": "not_given", "flag_weapons": "no"}, "standard"),
         ({"flag_strangulation": "yes"}, "very_high"),
         ({"flag_threats_to_kill": "yes"}, "very_high"),
-        ({"flag_pregnancy": "yes", "flag_separation": "yes", "flag_escalation": "yes"}, "very_high"),
+        (
+            {"flag_pregnancy": "yes", "flag_separation": "yes", "flag_escalation": "yes"},
+            "very_high",
+        ),
         ({"flag_separation": "yes"}, "high"),
         ({"last_happened": "today", "ongoing": "yes"}, "high"),
         ({"last_happened": "years_ago", "ongoing": "yes"}, "standard"),

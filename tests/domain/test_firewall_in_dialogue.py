@@ -48,10 +48,11 @@ def sentences(text: str) -> Iterator[str]:
 def asking_violations(domain: dict[str, Any]) -> list[str]:
     """Every place in a domain that asks for, or would store, immigration status."""
     found = []
-    for name in [*domain.get("slots", {}), *domain.get("entities", []), *domain.get("intents", [])]:
-        if isinstance(name, str) and ASKING_TERMS.search(name.replace("_", " ")):
-            if name != "volunteer_immigration_status":  # an intent that is answered, never stored
-                found.append(f"name {name}")
+    names = [*domain.get("slots", {}), *domain.get("entities", []), *domain.get("intents", [])]
+    for name in names:
+        # volunteer_immigration_status is an intent that is answered, never stored.
+        if name != "volunteer_immigration_status" and ASKING_TERMS.search(name.replace("_", " ")):
+            found.append(f"name {name}")
     for form in domain.get("forms", {}).values():
         for slot in form.get("required_slots", []):
             if ASKING_TERMS.search(slot.replace("_", " ")):

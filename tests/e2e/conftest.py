@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.config import load_settings
+from bot.core.local_setup import create_local_setup
 from bot.devstack import MODEL_PATH, Stack
 from bot.frontdoor.rasa_client import BotMessage, RasaFrontDoorClient
 
@@ -34,6 +36,7 @@ def stack(e2e_var_dir: Path) -> Iterator[Stack]:
         pytest.fail("no trained model: run `make train` (make test does) before the e2e tests")
     env = dict(os.environ)
     env["LANTERN_VAR_DIR"] = str(e2e_var_dir)
+    create_local_setup(load_settings(env))
     running = Stack(E2E_RASA_PORT, E2E_ACTION_PORT, e2e_var_dir / "log")
     try:
         running.start(env)

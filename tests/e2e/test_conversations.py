@@ -166,9 +166,13 @@ async def test_questions_about_lantern_itself(conversation: Conversation) -> Non
 async def test_the_front_door_channel_answers_bad_requests_kindly(stack: Stack) -> None:
     url = f"{stack.rasa_url}/webhooks/frontdoor/webhook"
     async with httpx.AsyncClient() as client:
-        malformed = await client.post(url, content=b"{not json", headers={"content-type": "application/json"})
+        malformed = await client.post(
+            url, content=b"{not json", headers={"content-type": "application/json"}
+        )
         raw_id = await client.post(url, json={"sender": "123456789", "message": "hi"})
-        binary = await client.post(url, content=b"\x00\xff\xfe", headers={"content-type": "application/json"})
+        binary = await client.post(
+            url, content=b"\x00\xff\xfe", headers={"content-type": "application/json"}
+        )
         huge = await client.post(url, json={"sender": "b" * 64, "message": "x" * 100_000})
     assert malformed.status_code == 400
     assert "JSON" in malformed.json()["error"]

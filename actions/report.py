@@ -1,0 +1,126 @@
+"""Submitting or discarding the report the form collected."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import runtime
+from actions.support import need_from, now_in_london, send_services
+from bot.core.audit import PERSON
+from bot.core.directory import default_directory
+from bot.core.errors import LanternError
+from bot.core.models import HandoffStatus, Urgency
+from bot.core.report_fields import NOT_GIVEN, RED_FLAGS, YES, urgency_level
+from bot.core.routing import route_handoff
+from bot.core.store import HandoffFields
+
+logger = logging.getLogger(__name__)
+
+REPORT_SLOTS = (
+    "report_account",
+    "abuse_kinds",
+    "last_happened",
+    "ongoing",
+    "children_in_home",
+    "nation",
+    "region",
+    "help_wanted",
+    "risk_questions_ok",
+    *RED_FLAGS,
+    "consent_to_share",
+    "safe_contact_time",
+    "urgency",
+)
+
+
+def answers_from(tracker: Tracker) -> dict[str, Any]:
+    return {slot: tracker.get_slot(slot) for slot in REPORT_SLOTS}
+
+
+def fields_from(answers: dict[str, Any], urgency: str) -> HandoffFields:
+    """The fixed-choice facts the console may show without opening the sealed report."""
+
+    def chosen(slot: str) -> str | None:
+        value = answers.get(slot)
+        return value if isinstance(value, str) and value != NOT_GIVEN else None
+
+    return HandoffFields(
+        urgency=Urgency(urgency),
+        abuse_kinds=tuple(answers.get("abuse_kinds") or ()),
+        nation=chosen("nation"),
+        region=chosen("region"),
+        help_types=tuple(answers.get("help_wanted") or ()),
+        last_happened=chosen("last_happened"),
+        consent=answers.get("consent_to_share") == YES,
+        safe_contact_time=chosen("safe_contact_time"),
+    )
+
+
+def share_with_caseworker(pseudonym: str, answers: dict[str, Any], urgency: str) -> str:
+    """Seal the report to the partner organisation and open it as a handoff."""
+    store = runtime.store()
+    with store.transaction() as session:
+        organisation_id = route_handoff(session)
+    handoff_id = store.save_handoff(
+        pseudonym, organisation_id, fields_from(answers, urgency), answers
+    )
+    store.set_handoff_status(handoff_id, HandoffStatus.OPEN, PERSON)
+    return handoff_id
+
+
+def forget_answers() -> list[dict[str, Any]]:
+    return [SlotSet(slot, None) for slot in REPORT_SLOTS]
+
+
+class ActionSubmitReport(Action):
+    """Shares the report when the person said yes, then shows support either way."""
+
+    def name(self) -> str:
+        return "action_submit_report"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        answers = answers_from(tracker)
+        urgency = urgency_level(answers)
+        answers["urgency"] = urgency
+        answers["reporter_role"] = tracker.get_slot("reporter_role") or "self"
+        events = forget_answers()
+        if answers["consent_to_share"] == YES:
+            try:
+                share_with_caseworker(tracker.sender_id, answers, urgency)
+                dispatcher.utter_message(response="utter_report_shared")
+            except LanternError as error:
+                logger.error("report could not be shared: %s", type(error).__name__)
+                dispatcher.utter_message(response="utter_report_not_saved")
+                # Kept, so that starting the report again finds every answer and retries.
+                events = []
+        else:
+            dispatcher.utter_message(response="utter_report_not_shared")
+        if urgency == "very_high":
+            dispatcher.utter_message(response="utter_serious_danger")
+        at = now_in_london()
+        send_services(dispatcher, default_directory().rank(need_from(tracker), at), at)
+        return events
+
+
+class ActionDiscardReport(Action):
+    """Forgets every answer given so far in this conversation."""
+
+    def name(self) -> str:
+        return "action_discard_report"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        if any(tracker.get_slot(slot) is not None for slot in REPORT_SLOTS):
+            dispatcher.utter_message(response="utter_report_discarded")
+        else:
+            dispatcher.utter_message(response="utter_nothing_to_discard")
+        return forget_answers()
