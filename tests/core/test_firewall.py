@@ -1,0 +1,165 @@
+"""The immigration-status firewall: corpus figures and specific behaviours."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from bot.core.errors import DataFileError
+from bot.core.firewall import (
+    REDACTION_MARK,
+    Firewall,
+    Redaction,
+    default_firewall,
+    run_redaction_filter,
+)
+from bot.core.firewall_eval import evaluate, load_corpus
+
+
+@pytest.fixture(scope="module")
+def firewall() -> Firewall:
+    return default_firewall()
+
+
+def test_corpus_recall_and_over_redaction(firewall: Firewall) -> None:
+    """Given the labelled corpus, when every case is redacted, then recall >= 99% and < 5% of
+    benign messages change."""
+    cases = load_corpus()
+    assert len(cases) >= 300
+    report = evaluate(firewall, cases)
+    assert report.overall.recall >= 0.99, report.failures
+    assert report.overall.over_redaction < 0.05, report.failures
+
+
+def test_mark_text_is_fixed() -> None:
+    assert REDACTION_MARK == "(immigration detail removed)"
+
+
+@pytest.mark.parametrize(
+    ("text", "gone", "category"),
+    [
+        ("my share code is W4X 7YZ 9AB ok", "W4X 7YZ 9AB", "document"),
+        ("NI: QQ 12 34 56 C", "QQ 12 34 56 C", "document"),
+        ("ni number qq123456c", "qq123456c", "document"),
+        ("BRP ZU1234567", "ZU1234567", "document"),
+        ("my passport number is 123456789", "123456789", "document"),
+        ("home office ref GWF012345678", "GWF012345678", "document"),
+        ("UAN 1234-5678-9012-3456", "1234-5678-9012-3456", "document"),
+    ],
+)
+def test_document_number_formats(firewall: Firewall, text: str, gone: str, category: str) -> None:
+    redaction = firewall.redact(text)
+    assert gone not in redaction.text
+    assert category in redaction.categories
+    assert REDACTION_MARK in redaction.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["call 999 now", "and 999 now", "my phone is 07700 900123", "flat 12, 3 Leeds Road LS6 1AB"],
+)
+def test_ordinary_numbers_pass(firewall: Firewall, text: str) -> None:
+    assert firewall.redact(text).text == text
+
+
+def test_only_the_status_span_goes(firewall: Firewall) -> None:
+    """Given an abuse account with a visa type in it, then the rest stays readable."""
+    redaction = firewall.redact("He hit me again and I'm on a spouse visa so I can't leave")
+    assert redaction.text == f"He hit me again and I'm on a {REDACTION_MARK} so I can't leave"
+    assert redaction.categories == frozenset({"visa_or_leave"})
+    assert redaction.changed
+
+
+def test_redaction_is_idempotent(firewall: Firewall) -> None:
+    for case in load_corpus():
+        once = firewall.redact(case.text)
+        twice = firewall.redact(once.text)
+        assert twice.text == once.text
+        assert not twice.changed
+
+
+def test_removed_words_do_not_survive_in_the_output(firewall: Firewall) -> None:
+    text = "I'm Polish, my visa is NRPF, he'll get me deported and keeps my passport"
+    redacted = firewall.redact(text).text.casefold()
+    for word in ("polish", "visa", "nrpf", "deported", "passport"):
+        assert word not in redacted
+
+
+def test_unchanged_text_reports_nothing(firewall: Firewall) -> None:
+    redaction = firewall.redact("he took my phone")
+    assert redaction == Redaction("he took my phone", frozenset())
+    assert not redaction.changed
+    assert not firewall.contains_immigration_detail("he took my phone")
+    assert firewall.contains_immigration_detail("I'm an asylum seeker")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        " ",
+        "\x00\x01\x02\xff\ufffd\ud800 binary \x7f",
+        "😀😡🔪🏠" * 50,
+        "\u202eوہ مجھے مارتا ہے\u202c",
+        "א" * 1000,
+        "ـــــ\u200c\u200d\u0301",
+        REDACTION_MARK * 3,
+    ],
+)
+def test_odd_input_never_crashes(firewall: Firewall, text: str) -> None:
+    redaction = firewall.redact(text)
+    assert firewall.redact(redaction.text).text == redaction.text
+
+
+def test_one_megabyte_of_text(firewall: Firewall) -> None:
+    """Given 1 MB of mixed text, when redacted, then it completes and removes every visa."""
+    chunk = "he shouted at me in the kitchen and took my spouse visa letter. "
+    text = (chunk * (1_000_000 // len(chunk)))[:1_000_000]
+    redacted = firewall.redact(text).text
+    assert "visa" not in redacted
+    assert "kitchen" in redacted
+
+
+def test_unicode_variants_match(firewall: Firewall) -> None:
+    """Full-width letters, accents, Arabic letter variants and joiners fold to the same entry."""
+    for text in ("ＮＲＰＦ", "deportación", "تاشيرتي", "ویزا", "vi\u200bsa", "pas\u00adsport"):
+        assert firewall.contains_immigration_detail(text), text
+
+
+def test_bad_lexicon_files_raise_data_file_error(tmp_path: Path) -> None:
+    with pytest.raises(DataFileError):
+        Firewall.from_directory(tmp_path)
+    (tmp_path / "bad.yml").write_text("categories: [not, a, mapping]\n", encoding="utf-8")
+    with pytest.raises(DataFileError):
+        Firewall.from_directory(tmp_path)
+    (tmp_path / "bad.yml").write_text("categories:\n  status:\n    phrases: ['{nolist}']\n")
+    with pytest.raises(DataFileError):
+        Firewall.from_directory(tmp_path)
+    (tmp_path / "bad.yml").write_text("categories:\n  status:\n    patterns: ['(']\n")
+    with pytest.raises(DataFileError):
+        Firewall.from_directory(tmp_path)
+    (tmp_path / "bad.yml").write_text("categories:\n  weather:\n    phrases: [rain]\n")
+    with pytest.raises(DataFileError):
+        Firewall.from_directory(tmp_path)
+
+
+def test_staff_can_extend_a_lexicon(tmp_path: Path) -> None:
+    """Given a small lexicon with a list and a bracketed span, then only the bracket goes."""
+    (tmp_path / "x.yml").write_text(
+        "lists:\n  nat: [ruritanian]\n"
+        "categories:\n  nationality_or_origin:\n    phrases: ['i am [{nat}]', 'deport*']\n",
+        encoding="utf-8",
+    )
+    firewall = Firewall.from_directory(tmp_path)
+    assert firewall.redact("I am Ruritanian").text == f"I am {REDACTION_MARK}"
+    assert firewall.redact("Ruritanian food").text == "Ruritanian food"
+    assert firewall.redact("deportation").text == REDACTION_MARK
+
+
+def test_filter_redacts_line_by_line() -> None:
+    stdin = io.StringIO("I'm on a student visa\nhe hit me\n\n")
+    stdout = io.StringIO()
+    assert run_redaction_filter(stdin, stdout) == 0
+    assert stdout.getvalue() == f"I'm on a {REDACTION_MARK}\nhe hit me\n\n"
