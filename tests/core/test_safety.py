@@ -1,0 +1,74 @@
+"""The safety net: every labelled danger and suicidal message fires; false alarms are measured."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.core.config import PROJECT_ROOT
+from bot.core.errors import DataFileError
+from bot.core.safety import SafetyNet, SafetySignal, default_safety_net
+
+CORPUS = PROJECT_ROOT / "tests" / "data" / "safety_corpus.yml"
+# Measured on the corpus when written (docs/FIREWALL.md); a rise means a pattern got too broad.
+MAX_FALSE_ALARM_RATE = 0.05
+
+
+def _cases() -> list[dict[str, str]]:
+    cases: list[dict[str, str]] = yaml.safe_load(CORPUS.read_text(encoding="utf-8"))["cases"]
+    return cases
+
+
+@pytest.fixture(scope="module")
+def net() -> SafetyNet:
+    return default_safety_net()
+
+
+def test_corpus_is_large_and_multilingual() -> None:
+    cases = _cases()
+    assert len(cases) >= 150
+    assert len({case["lang"] for case in cases}) >= 10
+    assert any(case["split"] == "heldout" for case in cases)
+
+
+@pytest.mark.parametrize("expect", ["danger", "suicidal"])
+def test_every_labelled_signal_fires(net: SafetyNet, expect: str) -> None:
+    """Given every corpus message labelled danger (or suicidal), then all fire as labelled."""
+    missed = [
+        case["text"]
+        for case in _cases()
+        if case["expect"] == expect and net.check(case["text"]) != SafetySignal(expect)
+    ]
+    assert missed == []
+
+
+def test_false_alarms_stay_rare(net: SafetyNet) -> None:
+    neither = [case["text"] for case in _cases() if case["expect"] == "none"]
+    alarms = [text for text in neither if net.check(text) is not None]
+    assert len(alarms) / len(neither) <= MAX_FALSE_ALARM_RATE, alarms
+
+
+def test_danger_wins_over_suicidal(net: SafetyNet) -> None:
+    assert net.check("I want to die") is SafetySignal.SUICIDAL
+    assert net.check("I want to die, he's here now with a knife") is SafetySignal.DANGER
+
+
+def test_past_accounts_are_not_emergencies(net: SafetyNet) -> None:
+    assert net.check("last year he hit me") is None
+    assert net.check("he threatened to kill me") is None
+    assert net.check("he was going to kill me back then") is None
+
+
+@pytest.mark.parametrize("text", ["", "😀" * 1000, "\x00\xff", "ok " * 300_000])
+def test_odd_input_never_crashes(net: SafetyNet, text: str) -> None:
+    assert net.check(text) is None
+
+
+def test_bad_pattern_directory_raises(tmp_path: Path) -> None:
+    with pytest.raises(DataFileError):
+        SafetyNet.from_directory(tmp_path)
+    (tmp_path / "x.yml").write_text("categories:\n  status:\n    phrases: [x]\n")
+    with pytest.raises(DataFileError):
+        SafetyNet.from_directory(tmp_path)
