@@ -30,10 +30,21 @@ class Settings:
     rasa_url: str
     database_url: str
     pseudonym_key_file: Path
+    # Rasa's tracker store: its own key, backend URL (SQLite, PostgreSQL or Redis) and idle expiry.
+    tracker_key_file: Path
+    tracker_url: str
+    tracker_expiry_minutes: int
+    # Retention of `python -m bot purge`: unclaimed drafts, then closed or withdrawn cases.
+    purge_draft_days: int
+    purge_closed_days: int
 
     def pseudonym_key(self) -> bytes:
         """The key that turns a Telegram or terminal id into a pseudonym; required, never empty."""
         return read_secret_file(self.pseudonym_key_file, "LANTERN_PSEUDONYM_KEY_FILE")
+
+    def tracker_key(self) -> bytes:
+        """The secret that seals Rasa's trackers at rest; held by the Rasa process (and the CLI)."""
+        return read_secret_file(self.tracker_key_file, "LANTERN_TRACKER_KEY_FILE")
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -48,7 +59,27 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         pseudonym_key_file=Path(
             env.get("LANTERN_PSEUDONYM_KEY_FILE", str(var_dir / "keys" / "pseudonym.key"))
         ),
+        tracker_key_file=Path(
+            env.get("LANTERN_TRACKER_KEY_FILE", str(var_dir / "keys" / "tracker.key"))
+        ),
+        tracker_url=env.get("LANTERN_TRACKER_URL", f"sqlite:///{var_dir / 'tracker.db'}"),
+        tracker_expiry_minutes=_positive_int(env, "LANTERN_TRACKER_EXPIRY_MINUTES", 30),
+        purge_draft_days=_positive_int(env, "LANTERN_PURGE_DRAFT_DAYS", 7),
+        purge_closed_days=_positive_int(env, "LANTERN_PURGE_CLOSED_DAYS", 90),
     )
+
+
+def _positive_int(env: Mapping[str, str], variable: str, default: int) -> int:
+    raw = env.get(variable)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ConfigurationError(f"{variable} must be a whole number of at least 1")
+    return value
 
 
 def read_secret_file(path: Path, variable: str) -> bytes:
