@@ -20,6 +20,8 @@ from bot.core.errors import LanternError
 RASA_PYTHON = PROJECT_ROOT / ".venv-rasa" / "bin" / "python"
 APP_PYTHON = PROJECT_ROOT / ".venv" / "bin" / "python"
 MODEL_PATH = PROJECT_ROOT / "models" / "lantern.tar.gz"
+# Keeps user text, ids and slot values out of both servers' logs (bot/core/log_hygiene.py).
+LOGGING_CONFIG = PROJECT_ROOT / "logging.yml"
 LOOPBACK = "127.0.0.1"
 DEFAULT_RASA_PORT = 5005
 DEFAULT_ACTION_PORT = 5055
@@ -75,6 +77,8 @@ class Stack:
                 "actions",
                 "--port",
                 str(self.action_port),
+                "--logging-config_file",
+                str(LOGGING_CONFIG),
             ],
             run_env,
             "actions",
@@ -93,6 +97,8 @@ class Stack:
                 str(MODEL_PATH),
                 "--endpoints",
                 str(endpoints),
+                "--logging-config-file",
+                str(LOGGING_CONFIG),
                 "--credentials",
                 str(PROJECT_ROOT / "credentials.yml"),
             ],
