@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.core.config import load_settings
+from bot.core.config import Settings, load_settings
 from bot.core.errors import LanternError
 
 
@@ -21,7 +21,46 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "local-setup", help="create keys, the database and a demo partner charity under var/"
     )
+    commands.add_parser("audit-verify", help="check the audit log's hash chain; exit 1 if broken")
+    purge = commands.add_parser(
+        "purge", help="delete expired drafts, closed cases, spent deliveries and idle trackers"
+    )
+    purge.add_argument("--draft-days", type=_days, help="keep unclaimed drafts this many days")
+    purge.add_argument("--closed-days", type=_days, help="keep closed cases this many days")
+    erase = commands.add_parser(
+        "erase", help="erase everything linked to one pseudonym: tracker, drafts, handoffs"
+    )
+    erase.add_argument("--pseudonym", required=True, help="the person's 64-hex sender id")
     return parser
+
+
+def _days(raw: str) -> int:
+    if not raw.isdigit() or int(raw) < 1:
+        raise argparse.ArgumentTypeError("a whole number of days, at least 1")
+    return int(raw)
+
+
+def _records_command(args: argparse.Namespace, settings: Settings) -> int:
+    """``audit-verify``, ``purge`` and ``erase`` (the last two audited by the store)."""
+    from bot.core.store import Store, create_engine_for
+
+    if args.command == "audit-verify":
+        from bot.core.audit import run_verify_command
+
+        return run_verify_command(create_engine_for(settings), sys.stdout)
+    from bot.rasa_ext.tracker_vault import tracker_vault_for
+
+    store, trackers = Store(create_engine_for(settings)), tracker_vault_for(settings)
+    if args.command == "purge":
+        purged = store.purge_expired(
+            draft_days=args.draft_days or settings.purge_draft_days,
+            closed_days=args.closed_days or settings.purge_closed_days,
+        )
+        print(f"purged: {purged}, idle trackers deleted: {trackers.purge()}")
+    else:
+        erased = store.erase_pseudonym(args.pseudonym)
+        print(f"erased: {erased}, tracker deleted: {trackers.erase(args.pseudonym)}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
             if created is not None:
                 print(f"Created a demo partner charity; its credentials are in {created}")
             return 0
+        if args.command in ("audit-verify", "purge", "erase"):
+            return _records_command(args, settings)
         from bot.frontdoor.terminal import main as chat_main
 
         return chat_main(settings)
