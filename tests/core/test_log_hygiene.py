@@ -38,8 +38,12 @@ def test_rasa_style_messages_keep_only_their_leading_prose(captured: io.StringIO
     )
     logging.getLogger("rasa_sdk.forms").debug("Validating extracted slots: %s", {"s": USER_TEXT})
     logging.getLogger("rasa.core.actions").error(f"SlotSet(key: x, value: {USER_TEXT})")
+    logging.getLogger("rasa.core.processor").debug(
+        f'{{"event": "processor.extract.slots", "rasa_events": "{USER_TEXT}"}}'
+    )
     logged = captured.getvalue()
     assert "XQZ" not in logged and "07700" not in logged and "spouse" not in logged
+    assert f"processor.extract.slots {WITHHELD}" in logged
     assert f"Received user message {WITHHELD}" in logged
     assert f"Validating extracted slots {WITHHELD}" in logged
 
