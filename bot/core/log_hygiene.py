@@ -24,8 +24,9 @@ OWN_LOGGERS = ("bot", "actions", "lantern")
 WITHHELD = "(details withheld)"
 # The fixed prose at the start of a library's message: letters, spaces, light punctuation.
 _LEADING_PROSE = re.compile(r"[A-Za-z][A-Za-z ,.;!?&/_-]{0,119}")
-# Rasa's structlog lines are JSON whose first key is a fixed event name chosen in its code.
-_STRUCTLOG_EVENT = re.compile(r'\{"event": "([A-Za-z0-9_.-]{1,80})"')
+# Rasa's structlog lines are JSON ending with a fixed event name chosen in its code, then the
+# level; a person's text inside the JSON is escaped, so it cannot forge this ending.
+_STRUCTLOG_EVENT = re.compile(r'"event": "([A-Za-z0-9_.-]{1,80})", "level": "[a-z]+"\}$')
 _MARK = "_lantern_scrubbed"
 
 
@@ -76,7 +77,7 @@ def _is_own(name: str) -> bool:
 def _leading_prose(record: logging.LogRecord) -> str:
     # Only the template, never the arguments: %-style arguments are exactly the variable parts.
     template = record.msg if isinstance(record.msg, str) else type(record.msg).__name__
-    event = _STRUCTLOG_EVENT.match(template)
+    event = _STRUCTLOG_EVENT.search(template) if template.startswith("{") else None
     if event:
         return f"{event.group(1)} {WITHHELD}"
     match = _LEADING_PROSE.match(template)

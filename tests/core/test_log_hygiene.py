@@ -39,7 +39,7 @@ def test_rasa_style_messages_keep_only_their_leading_prose(captured: io.StringIO
     logging.getLogger("rasa_sdk.forms").debug("Validating extracted slots: %s", {"s": USER_TEXT})
     logging.getLogger("rasa.core.actions").error(f"SlotSet(key: x, value: {USER_TEXT})")
     logging.getLogger("rasa.core.processor").debug(
-        f'{{"event": "processor.extract.slots", "rasa_events": "{USER_TEXT}"}}'
+        f'{{"rasa_events": "{USER_TEXT}", "event": "processor.extract.slots", "level": "debug"}}'
     )
     logged = captured.getvalue()
     assert "XQZ" not in logged and "07700" not in logged and "spouse" not in logged
