@@ -37,6 +37,10 @@ NOT_AN_ANSWER = frozenset(
     }
 )
 
+# Asked what happened, people describe danger: the account is kept and the safety reply is sent
+# alongside it (actions/report_form.py), rather than losing their words to a misread intent.
+SAFETY_INTENTS = frozenset({"emergency", "suicidal_feelings"})
+
 YES_NO_SLOTS = frozenset({"ongoing", "children_in_home", "risk_questions_ok", *RED_FLAGS})
 # slot -> (entity, allowed values, whether several values may be given at once)
 ENTITY_SLOTS: Mapping[str, tuple[str, frozenset[str], bool]] = {
@@ -66,6 +70,8 @@ def interpret_answer(
 ) -> Answer | None:
     """The answer the latest message gives to ``slot``, or None when it gives none."""
     intent = (latest_message.get("intent") or {}).get("name") or ""
+    if slot in FREE_TEXT_SLOTS and intent in SAFETY_INTENTS:
+        return _free_text_answer(latest_message.get("text"), firewall)
     if intent in NOT_AN_ANSWER:
         return None
     if slot == "consent_to_share":

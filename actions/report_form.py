@@ -15,6 +15,8 @@ from actions.support import send_immigration_aware_support
 from bot.core.firewall import default_firewall
 from bot.core.report_fields import RED_FLAGS, YES
 
+SAFETY_REPLIES = {"emergency": "utter_emergency", "suicidal_feelings": "utter_suicidal_feelings"}
+
 
 class ValidateReportForm(FormValidationAction):
     """Fills only the question that was asked, and only with a checked value."""
@@ -55,6 +57,9 @@ class ValidateReportForm(FormValidationAction):
         answer = interpret_answer(requested, tracker.latest_message, default_firewall())
         if answer is None:
             return []
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent in SAFETY_REPLIES:
+            dispatcher.utter_message(response=SAFETY_REPLIES[intent])
         if answer.redacted:
             dispatcher.utter_message(response="utter_status_not_recorded")
             send_immigration_aware_support(dispatcher)

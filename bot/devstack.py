@@ -6,6 +6,9 @@ Both servers bind to loopback only: Rasa's channels have no authentication.
 from __future__ import annotations
 
 import os
+import signal
+import socket
+import sys
 import subprocess
 import time
 from collections.abc import Mapping
@@ -59,6 +62,8 @@ class Stack:
         return f"http://{LOOPBACK}:{self.rasa_port}"
 
     def start(self, env: Mapping[str, str], timeout_seconds: float = 180.0) -> None:
+        for port in (self.rasa_port, self.action_port):
+            ensure_port_free(port)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         endpoints = self.log_dir / f"endpoints-{self.rasa_port}.yml"
         # The project's endpoints.yml, pointed at this stack's action server port.
@@ -130,6 +135,13 @@ class Stack:
         return all(process.poll() is None for process in self.processes)
 
 
+def ensure_port_free(port: int) -> None:
+    """Refuse to start beside another server: its health check would pass for ours."""
+    with socket.socket() as probe:
+        if probe.connect_ex((LOOPBACK, port)) == 0:
+            raise StackStartError(f"port {port} is already in use: is Lantern already running?")
+
+
 def wait_until_healthy(url: str, deadline: float, stack: Stack) -> None:
     while time.monotonic() < deadline:
         if not stack.alive():
@@ -148,6 +160,8 @@ def main(argv: list[str]) -> int:
     from bot.core.config import load_settings
     from bot.frontdoor.terminal import main as chat
 
+    # A plain SIGTERM would skip `finally` and leave both servers running.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     settings = load_settings()
     stack = Stack(DEFAULT_RASA_PORT, DEFAULT_ACTION_PORT, settings.var_dir / "log")
     print("Starting Lantern (Rasa and the action server take about 30 seconds)...", flush=True)
@@ -166,6 +180,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    import sys
-
     raise SystemExit(main(sys.argv[1:]))

@@ -55,7 +55,7 @@ async def test_an_account_without_status_is_kept_as_written(
     assert messages == []
 
 
-async def test_an_emergency_is_not_taken_as_an_answer(
+async def test_danger_described_in_the_account_is_kept_and_answered_with_999(
     make_tracker: TrackerFactory, domain: dict[str, Any]
 ) -> None:
     tracker = make_tracker(
@@ -64,8 +64,25 @@ async def test_an_emergency_is_not_taken_as_an_answer(
         requested_slot="report_account",
         active_loop="report_form",
     )
+    slots, messages = await run_form(tracker, domain)
+    assert slots["report_account"] == "he is at the door now"
+    assert messages[0]["response"] == "utter_emergency"
+
+
+async def test_an_emergency_is_not_taken_as_an_answer_to_a_choice(
+    make_tracker: TrackerFactory, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(
+        text="he is at the door now",
+        intent="emergency",
+        requested_slot="ongoing",
+        active_loop="report_form",
+        report_account="x",
+        abuse_kinds=[],
+        last_happened="today",
+    )
     slots, _ = await run_form(tracker, domain)
-    assert "report_account" not in slots
+    assert "ongoing" not in slots
 
 
 async def test_skip_moves_on_and_england_brings_the_region_question(

@@ -1,10 +1,11 @@
-"""One real stack per test session: the Rasa server and the action server, on loopback ports
-of their own so they never collide with a `make run` on the same machine."""
+"""One real stack per test session: the Rasa server and the action server, on free loopback
+ports, so they never collide with a `make run` or another test run on the same machine."""
 
 from __future__ import annotations
 
 import os
 import secrets
+import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -15,8 +16,12 @@ from bot.core.local_setup import create_local_setup
 from bot.devstack import MODEL_PATH, Stack
 from bot.frontdoor.rasa_client import BotMessage, RasaFrontDoorClient
 
-E2E_RASA_PORT = 15005
-E2E_ACTION_PORT = 15055
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -37,7 +42,7 @@ def stack(e2e_var_dir: Path) -> Iterator[Stack]:
     env = dict(os.environ)
     env["LANTERN_VAR_DIR"] = str(e2e_var_dir)
     create_local_setup(load_settings(env))
-    running = Stack(E2E_RASA_PORT, E2E_ACTION_PORT, e2e_var_dir / "log")
+    running = Stack(free_port(), free_port(), e2e_var_dir / "log")
     try:
         running.start(env)
         yield running
