@@ -52,9 +52,13 @@ ENTITY_SLOTS: Mapping[str, tuple[str, frozenset[str], bool]] = {
     "safe_contact_time": ("contact_time", CONTACT_TIMES, False),
 }
 FREE_TEXT_SLOTS = frozenset({"report_account"})
-YES_NO_ANSWERS = {"affirm": YES, "deny": NO}
+YES_NO_ANSWERS = {"affirm": YES, "deny": NO, "skip": NOT_GIVEN}
 # Consent is never assumed: skipping the question is a no.
 CONSENT_ANSWERS = {"affirm": YES, "deny": NO, "skip": NO}
+CHOICE_ANSWERS: Mapping[str, Mapping[str, str]] = {
+    "consent_to_share": CONSENT_ANSWERS,
+    **dict.fromkeys(YES_NO_SLOTS, YES_NO_ANSWERS),
+}
 
 
 @dataclass(frozen=True)
@@ -70,21 +74,29 @@ def interpret_answer(
 ) -> Answer | None:
     """The answer the latest message gives to ``slot``, or None when it gives none."""
     intent = (latest_message.get("intent") or {}).get("name") or ""
-    if slot in FREE_TEXT_SLOTS and intent in SAFETY_INTENTS:
-        return _free_text_answer(latest_message.get("text"), firewall)
+    if slot in FREE_TEXT_SLOTS:
+        return _account_answer(intent, latest_message.get("text"), firewall)
     if intent in NOT_AN_ANSWER:
         return None
-    if slot == "consent_to_share":
-        return _chosen(CONSENT_ANSWERS.get(intent))
+    if slot in CHOICE_ANSWERS:
+        return _chosen(CHOICE_ANSWERS[slot].get(intent))
     if intent == "skip":
         return Answer([] if _is_list_slot(slot) else NOT_GIVEN)
-    if slot in YES_NO_SLOTS:
-        return _chosen(YES_NO_ANSWERS.get(intent))
     if slot in ENTITY_SLOTS:
         return _entity_answer(slot, latest_message.get("entities") or [])
-    return (
-        _free_text_answer(latest_message.get("text"), firewall) if slot in FREE_TEXT_SLOTS else None
-    )
+    return None
+
+
+def _account_answer(intent: str, text: object, firewall: Firewall) -> Answer | None:
+    if intent in NOT_AN_ANSWER - SAFETY_INTENTS:
+        return None
+    if intent == "skip":
+        return Answer(NOT_GIVEN)
+    # A button press from an earlier question is not an account of what happened.
+    if not isinstance(text, str) or not text.strip() or text.startswith("/"):
+        return None
+    redaction = firewall.redact(text.strip())
+    return Answer(redaction.text, redacted=redaction.changed)
 
 
 def _chosen(value: str | None) -> Answer | None:
@@ -105,11 +117,3 @@ def _entity_answer(slot: str, entities: list[Mapping[str, Any]]) -> Answer | Non
     if not values:
         return None
     return Answer(values if several else values[0])
-
-
-def _free_text_answer(text: object, firewall: Firewall) -> Answer | None:
-    # A button press from an earlier question is not an account of what happened.
-    if not isinstance(text, str) or not text.strip() or text.startswith("/"):
-        return None
-    redaction = firewall.redact(text.strip())
-    return Answer(redaction.text, redacted=redaction.changed)

@@ -59,9 +59,7 @@ class ActionShowSupport(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         at = now_in_london()
-        dispatcher.utter_message(
-            text="Here are services that can help. All are independent of the police and the Home Office."
-        )
+        dispatcher.utter_message(response="utter_services_intro")
         send_services(dispatcher, default_directory().rank(need_from(tracker), at), at)
         return []
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import sys
 import subprocess
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
