@@ -8,8 +8,9 @@ which leak into ``/proc`` and crash reports). A missing or empty secret raises
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.core.errors import ConfigurationError
@@ -19,6 +20,13 @@ DATA_DIR = PROJECT_ROOT / "data"
 
 # Below this many bytes an HMAC key is too weak to stop an offline guess of a Telegram id.
 MIN_SECRET_BYTES = 32
+# With no token configured the front end talks to the local Bot API emulator (python -m bot
+# emulator) with this fixed, well-formed development token; it is not a secret.
+LOCAL_TELEGRAM_TOKEN = "123456:LOCAL"  # noqa: S105 - a dev token the emulator accepts, not a secret
+LOCAL_TELEGRAM_BASE_URL = "http://127.0.0.1:8081/bot"
+TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
+# Telegram's secret_token alphabet and length (setWebhook).
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{32,256}")
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,20 @@ class Settings:
     # Retention of `python -m bot purge`: unclaimed drafts, then closed or withdrawn cases.
     purge_draft_days: int
     purge_closed_days: int
+    # The Telegram front end (bot/frontdoor/telegram_app.py).
+    front_end_key_file: Path
+    telegram_base_url: str
+    # Kept out of repr: a Settings printed in a traceback must not carry the token.
+    telegram_token_file: Path | None = field(default=None, repr=False)
+    telegram_token_variable: str | None = field(default=None, repr=False)
+    rasa_timeout_seconds: float = 20.0
+    # How long the sealed chat id is kept for outbox delivery after the person's last message.
+    chat_link_days: int = 30
+    # Webhook mode when a public URL is set; the secret file is then required.
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret_file: Path | None = None
+    telegram_webhook_listen: str = "127.0.0.1"
+    telegram_webhook_port: int = 8443
 
     def pseudonym_key(self) -> bytes:
         """The key that turns a Telegram or terminal id into a pseudonym; required, never empty."""
@@ -46,11 +68,44 @@ class Settings:
         """The secret that seals Rasa's trackers at rest; held by the Rasa process (and the CLI)."""
         return read_secret_file(self.tracker_key_file, "LANTERN_TRACKER_KEY_FILE")
 
+    def front_end_key(self) -> bytes:
+        """Seals the chat ids and outbox messages only the front end may read."""
+        return read_secret_file(self.front_end_key_file, "LANTERN_FRONT_END_KEY_FILE")
+
+    @property
+    def uses_local_emulator(self) -> bool:
+        return self.telegram_token_file is None and self.telegram_token_variable is None
+
+    def telegram_token(self) -> str:
+        """The bot token: from its file, else TELEGRAM_BOT_TOKEN, else the local dev token."""
+        if self.telegram_token_file is not None:
+            return read_secret_file(
+                self.telegram_token_file, "LANTERN_TELEGRAM_TOKEN_FILE"
+            ).decode()
+        return self.telegram_token_variable or LOCAL_TELEGRAM_TOKEN
+
+    def telegram_webhook_secret(self) -> str:
+        """The X-Telegram-Bot-Api-Secret-Token every pushed update must carry (webhook mode)."""
+        if self.telegram_webhook_secret_file is None:
+            raise ConfigurationError(
+                "webhook mode needs LANTERN_TELEGRAM_WEBHOOK_SECRET_FILE (32-256 characters "
+                "of A-Z, a-z, 0-9, _ and -)"
+            )
+        secret = read_secret_file(
+            self.telegram_webhook_secret_file, "LANTERN_TELEGRAM_WEBHOOK_SECRET_FILE"
+        ).decode("ascii", errors="replace")
+        if _WEBHOOK_SECRET.fullmatch(secret) is None:
+            raise ConfigurationError("the webhook secret may hold only A-Z, a-z, 0-9, _ and -")
+        return secret
+
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read the settings once; pass the result in, never read the environment again."""
     env = os.environ if environ is None else environ
     var_dir = Path(env.get("LANTERN_VAR_DIR", str(PROJECT_ROOT / "var")))
+    token_variable = env.get("TELEGRAM_BOT_TOKEN") or None
+    local = token_variable is None and not env.get("LANTERN_TELEGRAM_TOKEN_FILE")
+    default_base_url = LOCAL_TELEGRAM_BASE_URL if local else TELEGRAM_BASE_URL
     return Settings(
         var_dir=var_dir,
         data_dir=Path(env.get("LANTERN_DATA_DIR", str(DATA_DIR))),
@@ -66,7 +121,24 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         tracker_expiry_minutes=_positive_int(env, "LANTERN_TRACKER_EXPIRY_MINUTES", 30),
         purge_draft_days=_positive_int(env, "LANTERN_PURGE_DRAFT_DAYS", 7),
         purge_closed_days=_positive_int(env, "LANTERN_PURGE_CLOSED_DAYS", 90),
+        front_end_key_file=Path(
+            env.get("LANTERN_FRONT_END_KEY_FILE", str(var_dir / "keys" / "front_end.key"))
+        ),
+        telegram_base_url=env.get("LANTERN_TELEGRAM_BASE_URL", default_base_url),
+        telegram_token_file=_optional_path(env, "LANTERN_TELEGRAM_TOKEN_FILE"),
+        telegram_token_variable=token_variable,
+        rasa_timeout_seconds=float(_positive_int(env, "LANTERN_RASA_TIMEOUT_SECONDS", 20)),
+        chat_link_days=_positive_int(env, "LANTERN_CHAT_LINK_DAYS", 30),
+        telegram_webhook_url=env.get("LANTERN_TELEGRAM_WEBHOOK_URL") or None,
+        telegram_webhook_secret_file=_optional_path(env, "LANTERN_TELEGRAM_WEBHOOK_SECRET_FILE"),
+        telegram_webhook_listen=env.get("LANTERN_TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1"),
+        telegram_webhook_port=_positive_int(env, "LANTERN_TELEGRAM_WEBHOOK_PORT", 8443),
     )
+
+
+def _optional_path(env: Mapping[str, str], variable: str) -> Path | None:
+    raw = env.get(variable)
+    return Path(raw) if raw else None
 
 
 def _positive_int(env: Mapping[str, str], variable: str, default: int) -> int:

@@ -32,7 +32,11 @@ def write_private_file(path: Path, text: str) -> None:
 
 def create_local_setup(settings: Settings) -> Path | None:
     """Prepare var/; return the demo credentials file when this call created it."""
-    for key_file in (settings.pseudonym_key_file, settings.tracker_key_file):
+    for key_file in (
+        settings.pseudonym_key_file,
+        settings.tracker_key_file,
+        settings.front_end_key_file,
+    ):
         if not key_file.exists():
             write_private_file(key_file, secrets.token_hex(32))
     store = Store(create_engine_for(settings))
