@@ -34,7 +34,7 @@ from bot.core.crypto import (
 ORG = "0" * 31 + "1"
 OTHER_ORG = "0" * 31 + "2"
 PLAINTEXT = "He took my phone again. — ثبوت".encode()
-PASSPHRASE = "lantern staff passphrase"  # noqa: S105 - a test passphrase, wraps throwaway keys.
+PASSPHRASE = "lantern staff passphrase"
 SUITES = list(SealingSuite)
 
 

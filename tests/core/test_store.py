@@ -36,7 +36,7 @@ from bot.core.pseudonym import pseudonym_for
 from bot.core.store import HandoffFields, Store, StoreError
 
 ROOT = Path(__file__).resolve().parents[2]
-ADMIN_PASSPHRASE = "admin passphrase for tests"  # noqa: S105 - unlocks throwaway test keys only.
+ADMIN_PASSPHRASE = "admin passphrase for tests"
 KEY = b"pseudonym key for tests, 32 bytes+"
 PERSON = pseudonym_for(111111111, KEY)
 SOMEONE_ELSE = pseudonym_for(222222222, KEY)

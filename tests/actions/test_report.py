@@ -1,0 +1,123 @@
+"""ActionSubmitReport and ActionDiscardReport on real rasa-sdk objects and a real database."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import Engine, select
+
+from actions import runtime
+from actions.report import REPORT_SLOTS, ActionDiscardReport, ActionSubmitReport
+from bot.core.audit import Actor
+from bot.core.crypto import KdfParams
+from bot.core.keys import provision_organisation, unlock_organisation_keys
+from bot.core.models import Handoff, HandoffStatus, Urgency
+from bot.core.store import Store
+
+from .conftest import SENDER, TrackerFactory
+
+ANSWERS: dict[str, Any] = {
+    "report_account": "He hit me. My spouse visa number is ZU1234567 and he hides it.",
+    "abuse_kinds": ["physical"],
+    "last_happened": "this_week",
+    "ongoing": "yes",
+    "children_in_home": "no",
+    "nation": "wales",
+    "region": None,
+    "help_wanted": ["safe_place"],
+    "risk_questions_ok": "yes",
+    "flag_strangulation": "yes",
+    "flag_threats_to_kill": "not_given",
+    "flag_weapons": "no",
+    "flag_pregnancy": "no",
+    "flag_separation": "no",
+    "flag_escalation": "no",
+    "consent_to_share": "yes",
+    "safe_contact_time": "evening",
+}
+PASSPHRASE = "correct horse battery staple"
+
+
+@pytest.fixture
+def store(engine: Engine, fast_kdf: KdfParams, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    store = Store(engine)
+    monkeypatch.setattr(runtime, "store", lambda: store)
+    yield store
+
+
+def provision(store: Store, fast_kdf: KdfParams) -> str:
+    with store.transaction() as session:
+        provisioned = provision_organisation(
+            session, "Test charity", PASSPHRASE, datetime.datetime.now(datetime.UTC), kdf=fast_kdf
+        )
+    return provisioned.admin_staff_id
+
+
+async def submit(tracker: Any, domain: dict[str, Any]) -> tuple[list[Any], list[Any]]:
+    dispatcher = CollectingDispatcher()
+    events = await ActionSubmitReport().run(dispatcher, tracker, domain)
+    return events, dispatcher.messages
+
+
+async def test_a_shared_report_is_sealed_to_the_charity_without_immigration_details(
+    store: Store, fast_kdf: KdfParams, make_tracker: TrackerFactory, domain: dict[str, Any]
+) -> None:
+    # Given a partner charity and a finished report whose account mentions a visa and a BRP number
+    admin = provision(store, fast_kdf)
+    # When the person agrees to share it
+    events, messages = await submit(make_tracker(**ANSWERS), domain)
+    # Then one open handoff holds only fixed choices in clear, urgency as a level
+    with store.transaction() as session:
+        handoff = session.scalars(select(Handoff)).one()
+        keys = unlock_organisation_keys(session, admin, PASSPHRASE)
+    assert handoff.status is HandoffStatus.OPEN
+    assert handoff.urgency is Urgency.VERY_HIGH
+    assert handoff.pseudonym == SENDER
+    assert (handoff.nation, handoff.safe_contact_time) == ("wales", "evening")
+    # And the sealed report opens for the charity, with the account but none of the status
+    report = store.read_report(handoff.id, keys, Actor("caseworker", admin))
+    assert report["report_account"].startswith("He hit me.")
+    assert "visa" not in str(report).lower()
+    assert "ZU1234567" not in str(report)
+    # And the person is told, warned about the danger, shown services, and the answers are dropped
+    responses = [message.get("response") for message in messages]
+    assert responses[:2] == ["utter_report_shared", "utter_serious_danger"]
+    assert any("Live Fear Free" in (message.get("text") or "") for message in messages)
+    assert {event["name"] for event in events} == set(REPORT_SLOTS)
+    assert all(event["value"] is None for event in events)
+
+
+async def test_without_consent_nothing_is_stored(
+    store: Store, fast_kdf: KdfParams, make_tracker: TrackerFactory, domain: dict[str, Any]
+) -> None:
+    provision(store, fast_kdf)
+    _, messages = await submit(make_tracker(**{**ANSWERS, "consent_to_share": "no"}), domain)
+    with store.transaction() as session:
+        assert session.scalars(select(Handoff)).all() == []
+    assert messages[0]["response"] == "utter_report_not_shared"
+
+
+async def test_when_no_charity_can_receive_it_the_answers_are_kept_to_retry(
+    store: Store, make_tracker: TrackerFactory, domain: dict[str, Any]
+) -> None:
+    events, messages = await submit(make_tracker(**ANSWERS), domain)
+    assert messages[0]["response"] == "utter_report_not_saved"
+    assert events == []
+
+
+async def test_discard_forgets_every_answer(
+    make_tracker: TrackerFactory, domain: dict[str, Any]
+) -> None:
+    dispatcher = CollectingDispatcher()
+    events = await ActionDiscardReport().run(
+        dispatcher, make_tracker(report_account="x", nation="wales"), domain
+    )
+    assert dispatcher.messages[0]["response"] == "utter_report_discarded"
+    assert all(event["value"] is None for event in events)
+    dispatcher = CollectingDispatcher()
+    await ActionDiscardReport().run(dispatcher, make_tracker(), domain)
+    assert dispatcher.messages[0]["response"] == "utter_nothing_to_discard"
