@@ -16,8 +16,17 @@ def build_parser() -> argparse.ArgumentParser:
         "chat", help="talk to the assistant in this terminal, through the front door"
     )
     commands.add_parser(
+        "telegram",
+        help="run the Telegram front end (the local emulator unless a bot token is configured)",
+    )
+    commands.add_parser(
         "firewall", help="read lines on stdin, print each line with immigration details removed"
     )
+    emulator = commands.add_parser(
+        "emulator", help="serve a local Telegram Bot API stand-in and a chat page (no token)"
+    )
+    emulator.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
+    emulator.add_argument("--port", type=int, default=8081, help="port (default 8081)")
     commands.add_parser(
         "local-setup", help="create keys, the database and a demo partner charity under var/"
     )
@@ -63,13 +72,23 @@ def _records_command(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _settings_free_command(args: argparse.Namespace) -> int:
+    """``firewall`` and ``emulator`` need no settings, keys or database."""
+    if args.command == "firewall":
+        from bot.core.firewall import run_redaction_filter
+
+        return run_redaction_filter(sys.stdin, sys.stdout)
+    from bot.emulator import serve
+
+    serve(args.host, args.port)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        if args.command == "firewall":
-            from bot.core.firewall import run_redaction_filter
-
-            return run_redaction_filter(sys.stdin, sys.stdout)
+        if args.command in ("firewall", "emulator"):
+            return _settings_free_command(args)
         settings = load_settings()
         if args.command == "local-setup":
             from bot.core.local_setup import create_local_setup
@@ -80,6 +99,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command in ("audit-verify", "purge", "erase"):
             return _records_command(args, settings)
+        if args.command == "telegram":
+            from bot.frontdoor.telegram_app import main as telegram_main
+
+            return telegram_main(settings)
         from bot.frontdoor.terminal import main as chat_main
 
         return chat_main(settings)

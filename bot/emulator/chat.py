@@ -1,0 +1,123 @@
+"""One private chat between a person and the bot: its messages and how they render.
+
+Message ids are counted per chat from 1, as in a private chat on Telegram. A deleted message
+keeps its id and date but loses its content, as it does on Telegram's servers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.emulator.errors import bad_request
+from bot.emulator.objects import JsonDict, Keyboard, bot_user, command_entities, private_chat
+
+# Telegram: "A message can only be deleted if it was sent less than 48 hours ago."
+DELETE_WINDOW_SECONDS = 48 * 3600
+
+
+@dataclass
+class ChatMessage:
+    message_id: int
+    from_bot: bool
+    date: int
+    text: str | None = None
+    content: JsonDict = field(default_factory=dict)
+    keyboard: Keyboard | None = None
+    deleted: bool = False
+    edit_date: int | None = None
+
+    @property
+    def kind(self) -> str:
+        return next(iter(self.content), "text")
+
+
+@dataclass
+class Chat:
+    user: JsonDict
+    messages: dict[int, ChatMessage] = field(default_factory=dict)
+    blocked: bool = False
+    version: int = 0
+    last_answer: JsonDict | None = None
+
+    @property
+    def chat_id(self) -> int:
+        return int(self.user["id"])
+
+    def add(
+        self,
+        *,
+        from_bot: bool,
+        date: int,
+        text: str | None = None,
+        content: JsonDict | None = None,
+        keyboard: Keyboard | None = None,
+    ) -> ChatMessage:
+        message = ChatMessage(len(self.messages) + 1, from_bot, date, text, content or {}, keyboard)
+        self.messages[message.message_id] = message
+        self.version += 1
+        return message
+
+    def live(self, message_id: int) -> ChatMessage | None:
+        message = self.messages.get(message_id)
+        return None if message is None or message.deleted else message
+
+    def deletable(self, message: ChatMessage, now: float) -> bool:
+        return now - message.date < DELETE_WINDOW_SECONDS
+
+    def delete(self, message: ChatMessage) -> None:
+        message.deleted = True
+        message.text, message.content, message.keyboard = None, {}, None
+        self.version += 1
+
+    def editable_by_bot(self, message_id: int) -> ChatMessage:
+        message = self.live(message_id)
+        if message is None:
+            raise bad_request("message to edit not found")
+        if not message.from_bot:
+            raise bad_request("message can't be edited")
+        return message
+
+    def render(self, message: ChatMessage, bot_id: int) -> JsonDict:
+        """The Bot API ``Message`` object for ``message``."""
+        sender = bot_user(bot_id) if message.from_bot else self.user
+        rendered: JsonDict = {
+            "message_id": message.message_id,
+            "from": sender,
+            "chat": private_chat(self.user),
+            "date": message.date,
+        }
+        if message.edit_date is not None:
+            rendered["edit_date"] = message.edit_date
+        if message.text is not None:
+            rendered["text"] = message.text
+            entities = [] if message.from_bot else command_entities(message.text)
+            if entities:
+                rendered["entities"] = entities
+        rendered |= message.content
+        if message.keyboard:
+            rendered["reply_markup"] = {"inline_keyboard": message.keyboard}
+        return rendered
+
+    def view(self) -> JsonDict:
+        """The control API's plain view of the chat, oldest message first."""
+        return {
+            "user_id": self.chat_id,
+            "version": self.version,
+            "blocked": self.blocked,
+            "last_answer": self.last_answer,
+            "messages": [_view(message) for message in self.messages.values()],
+        }
+
+
+def _view(message: ChatMessage) -> dict[str, Any]:
+    return {
+        "message_id": message.message_id,
+        "from": "bot" if message.from_bot else "user",
+        "kind": message.kind,
+        "text": message.text,
+        "buttons": [[dict(button) for button in row] for row in message.keyboard or []],
+        "deleted": message.deleted,
+        "edited": message.edit_date is not None,
+        "date": message.date,
+    }

@@ -1,0 +1,260 @@
+"""The emulated Telegram side of one bot: chats, the update queue, long polls and the clock."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.emulator.chat import Chat, ChatMessage
+from bot.emulator.errors import (
+    QUERY_INVALID,
+    ApiError,
+    ControlError,
+    bad_request,
+    conflict,
+    forbidden,
+)
+from bot.emulator.flood import FloodControl
+from bot.emulator.objects import JsonDict, Keyboard, person
+
+Clock = Callable[[], float]
+# Telegram's default: every update type except these three must be asked for explicitly.
+NOT_DEFAULT_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
+FIRST_UPDATE_ID = 100_000_001
+
+
+@dataclass
+class WebhookConfig:
+    url: str
+    secret_token: str | None
+    max_connections: int = 40
+    last_error_date: int | None = None
+    last_error_message: str | None = None
+
+
+class Pulse:
+    """Wakes every waiter at once; waiters then re-check whatever they were waiting for."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def fire(self) -> None:
+        self._event.set()
+        self._event = asyncio.Event()
+
+    async def wait(self, seconds: float) -> None:
+        event = self._event
+        try:
+            await asyncio.wait_for(event.wait(), timeout=max(seconds, 0.0))
+        except TimeoutError:
+            return
+
+
+class Emulator:
+    """All state behind the Bot API and the control API; one bot, any number of private chats.
+
+    ``clock`` gives Unix time in seconds; ``advance_clock`` moves the emulated time forward so a
+    test can age messages past the 48-hour deletion window without waiting.
+    """
+
+    def __init__(self, clock: Clock = time.time) -> None:
+        self._clock = clock
+        self._clock_offset = 0.0
+        self.bot_id = 0
+        self.chats: dict[int, Chat] = {}
+        self.updates: list[JsonDict] = []
+        self.allowed_updates: frozenset[str] | None = None
+        self.webhook: WebhookConfig | None = None
+        self.flood = FloodControl()
+        self.updates_pulse = Pulse()
+        self.chat_pulse = Pulse()
+        self._update_ids = itertools.count(FIRST_UPDATE_ID)
+        self._query_ids = itertools.count(4_000_000_000_000_000_001)
+        self._file_numbers = itertools.count(1)
+        self._open_queries: dict[str, int] = {}
+        self._poll_generation = 0
+
+    def reset(self) -> None:
+        self.chats.clear()
+        self.updates.clear()
+        self.allowed_updates = None
+        self.webhook = None
+        self.flood = FloodControl()
+        self._open_queries.clear()
+        self._clock_offset = 0.0
+        self.updates_pulse.fire()
+        self.chat_pulse.fire()
+
+    # -- time -------------------------------------------------------------------------------
+    def now(self) -> float:
+        return self._clock() + self._clock_offset
+
+    def advance_clock(self, seconds: float) -> None:
+        self._clock_offset += seconds
+
+    # -- the person's side (control API) ----------------------------------------------------
+    def chat_for(
+        self, user_id: int, first_name: str | None = None, language_code: str | None = None
+    ) -> Chat:
+        chat = self.chats.get(user_id)
+        if chat is None:
+            chat = Chat(person(user_id, first_name or "Test", language_code or "en"))
+            self.chats[user_id] = chat
+        return chat
+
+    def next_file_number(self) -> int:
+        return next(self._file_numbers)
+
+    def user_sends(self, chat: Chat, text: str | None, content: JsonDict) -> ChatMessage:
+        message = chat.add(from_bot=False, date=int(self.now()), text=text, content=content)
+        chat.blocked = False  # writing to a bot unblocks it, as in the Telegram apps
+        self._enqueue("message", chat.render(message, self.bot_id))
+        self.chat_pulse.fire()
+        return message
+
+    def press(self, chat: Chat, *, label: str | None, data: str | None) -> JsonDict:
+        """The person presses the newest live bot button matching ``label`` or ``data``."""
+        for message in reversed(list(chat.messages.values())):
+            if message.deleted or not message.from_bot:
+                continue
+            for button in (b for row in message.keyboard or [] for b in row):
+                if "callback_data" in button and (
+                    button["text"] == label
+                    if label is not None
+                    else button["callback_data"] == data
+                ):
+                    return self._callback_query(chat, message, str(button["callback_data"]))
+        raise ControlError(404, "no live bot message has that button")
+
+    def _callback_query(self, chat: Chat, message: ChatMessage, data: str) -> JsonDict:
+        query_id = str(next(self._query_ids))
+        self._open_queries[query_id] = chat.chat_id
+        query = {
+            "id": query_id,
+            "from": chat.user,
+            "message": chat.render(message, self.bot_id),
+            "chat_instance": f"{chat.chat_id * 7919 % 10**12}",
+            "data": data,
+        }
+        self._enqueue("callback_query", query)
+        return query
+
+    def _enqueue(self, kind: str, payload: JsonDict) -> None:
+        wanted = self.allowed_updates
+        if kind in NOT_DEFAULT_UPDATES if wanted is None else kind not in wanted:
+            return
+        self.updates.append({"update_id": next(self._update_ids), kind: payload})
+        self.updates_pulse.fire()
+
+    # -- the bot's side (Bot API) -----------------------------------------------------------
+    def chat_of(self, chat_id: int) -> Chat:
+        chat = self.chats.get(chat_id)
+        if chat is None:
+            raise (
+                forbidden("bot can't initiate conversation with a user")
+                if chat_id > 0
+                else bad_request("chat not found")
+            )
+        return chat
+
+    def writable_chat(self, chat_id: int) -> Chat:
+        chat = self.chat_of(chat_id)
+        if chat.blocked:
+            raise forbidden("bot was blocked by the user")
+        return chat
+
+    def admit(self, method: str, chat_id: int) -> None:
+        self.flood.admit(method, chat_id, self.now())
+
+    def bot_sends(self, chat: Chat, text: str, keyboard: Keyboard | None) -> ChatMessage:
+        message = chat.add(from_bot=True, date=int(self.now()), text=text, keyboard=keyboard)
+        self.chat_pulse.fire()
+        return message
+
+    def edit(
+        self, chat: Chat, message: ChatMessage, text: str | None, keyboard: Keyboard | None
+    ) -> None:
+        new_text = message.text if text is None else text
+        if new_text == message.text and keyboard == message.keyboard:
+            raise bad_request(
+                "message is not modified: specified new message content and reply markup are "
+                "exactly the same as a current content and reply markup of the message"
+            )
+        message.text, message.keyboard = new_text, keyboard
+        message.edit_date = int(self.now())
+        chat.version += 1
+        self.chat_pulse.fire()
+
+    def delete(self, chat: Chat, message_ids: list[int], *, batch: bool) -> None:
+        """``deleteMessage`` (one id, strict) or ``deleteMessages`` (missing ids skipped)."""
+        now, deleted, too_old = self.now(), 0, 0
+        for message_id in message_ids:
+            message = chat.live(message_id)
+            if message is None:
+                if not batch:
+                    raise bad_request("message to delete not found")
+            elif chat.deletable(message, now):
+                chat.delete(message)
+                deleted += 1
+            else:
+                too_old += 1
+        if too_old and not deleted:
+            raise bad_request("message can't be deleted")
+        if deleted:
+            self.chat_pulse.fire()
+
+    def answer_callback(self, query_id: str, text: str | None, show_alert: bool) -> None:
+        chat_id = self._open_queries.pop(query_id, None)
+        if chat_id is None:
+            raise bad_request(QUERY_INVALID)
+        self.chats[chat_id].last_answer = {"text": text, "show_alert": show_alert} if text else None
+        self.chats[chat_id].version += 1
+        self.chat_pulse.fire()
+
+    async def get_updates(
+        self, offset: int, limit: int, timeout: float, allowed: list[str] | None
+    ) -> list[JsonDict]:
+        """Long poll: confirm updates below ``offset``, then wait up to ``timeout`` for more."""
+        if allowed is not None:
+            self.allowed_updates = frozenset(allowed) or None
+        self._confirm(offset)
+        self._poll_generation += 1
+        generation = self._poll_generation
+        self.updates_pulse.fire()  # an older poll still waiting must end, as on Telegram
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.webhook is not None:
+                raise conflict(
+                    "can't use getUpdates method while webhook is active; "
+                    "use deleteWebhook to delete the webhook first"
+                )
+            if generation != self._poll_generation:
+                raise conflict(
+                    "terminated by other getUpdates request; "
+                    "make sure that only one bot instance is running"
+                )
+            if self.updates or time.monotonic() >= deadline:
+                return self.updates[:limit]
+            await self.updates_pulse.wait(deadline - time.monotonic())
+
+    def _confirm(self, offset: int) -> None:
+        if offset < 0:
+            self.updates = self.updates[offset:]
+        elif offset > 0:
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+
+    def drop_pending(self) -> None:
+        self.updates.clear()
+
+    def set_webhook(self, config: WebhookConfig | None) -> None:
+        self.webhook = config
+        self.updates_pulse.fire()
+
+    def check_token(self, token: str) -> None:
+        number, _, secret = token.partition(":")
+        if not number.isdigit() or not secret:
+            raise ApiError(404, "Not Found")
+        self.bot_id = int(number)
