@@ -1,0 +1,193 @@
+"""``python -m bot telegram``: the Telegram front end on python-telegram-bot.
+
+Long polling by default. With no token configured it talks to the local Bot API emulator
+(``python -m bot emulator``); with ``LANTERN_TELEGRAM_WEBHOOK_URL`` set it receives pushed updates
+instead, and refuses any that lack the secret token Telegram was given in setWebhook.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from telegram import Update
+from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, MessageHandler
+from telegram.ext import filters as f
+
+from bot.core.config import Settings
+from bot.core.crypto import FrontEndKey
+from bot.core.log_hygiene import install_log_hygiene
+from bot.core.store import Store, create_engine_for
+from bot.frontdoor.flood import FloodControl
+from bot.frontdoor.outbox import OutboxCourier
+from bot.frontdoor.rasa_client import RasaFrontDoorClient
+from bot.frontdoor.telegram_frontend import FrontEnd
+from bot.rasa_ext.tracker_vault import tracker_vault_for
+
+logger = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name, not a secret
+RETRY_WAITING_SECONDS = 3.0
+OUTBOX_SECONDS = 5.0
+_FRONT_END = "lantern.front_end"
+_UNSUPPORTED = (
+    f.VOICE | f.AUDIO | f.PHOTO | f.VIDEO | f.VIDEO_NOTE | f.ANIMATION | f.Document.ALL
+) | f.Sticker.ALL
+_PLACE_OR_PERSON = f.LOCATION | f.VENUE | f.CONTACT
+
+
+def create_app(settings: Settings) -> Application:  # type: ignore[type-arg]
+    """The PTB Application with every handler; secrets are read (or fail) here, at start-up."""
+    front_end = FrontEnd(
+        RasaFrontDoorClient(settings.rasa_url, settings.rasa_timeout_seconds),
+        Store(create_engine_for(settings)),
+        tracker_vault_for(settings),
+        front_end_key=FrontEndKey(settings.front_end_key()),
+        pseudonym_key=settings.pseudonym_key(),
+        chat_link_ttl=timedelta(days=settings.chat_link_days),
+    )
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_token())
+        .base_url(settings.telegram_base_url)
+        .rate_limiter(FloodControl())
+        # Each person's messages are still handled in order (FrontEnd holds a lock per person);
+        # one slow answer from Rasa must not hold up everybody else.
+        .concurrent_updates(True)
+    )
+    if settings.telegram_webhook_url:
+        builder = builder.updater(None)
+    app = builder.build()
+    app.bot_data[_FRONT_END] = front_end
+    private = f.ChatType.PRIVATE
+    app.add_handler(MessageHandler(private & _PLACE_OR_PERSON, front_end.on_place_or_person))
+    app.add_handler(MessageHandler(private & f.UpdateType.MESSAGE & f.TEXT, front_end.on_text))
+    app.add_handler(
+        MessageHandler(private & f.UpdateType.MESSAGE & _UNSUPPORTED, front_end.on_unsupported)
+    )
+    app.add_handler(CallbackQueryHandler(front_end.on_button))
+    app.add_error_handler(front_end.on_error)
+    return app
+
+
+def front_end_of(app: Application) -> FrontEnd:  # type: ignore[type-arg]
+    front_end: FrontEnd = app.bot_data[_FRONT_END]
+    return front_end
+
+
+async def _every(seconds: float, duty: Callable[[], Awaitable[object]], name: str) -> None:
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await duty()
+        except Exception as error:  # noqa: BLE001 - a background duty must outlive one failure
+            logger.error("%s failed: %s", name, type(error).__name__)
+
+
+async def serve(app: Application, settings: Settings, stop: asyncio.Event) -> None:  # type: ignore[type-arg]
+    """Run until ``stop`` is set: updates in, the waiting queue and the outbox in the background."""
+    front_end = front_end_of(app)
+    courier = OutboxCourier(front_end.store, front_end.front_end_key)
+
+    async def send_text(chat_id: int, text: str) -> int | None:
+        return await front_end.send(app.bot, chat_id, text)
+
+    async with app:
+        webhook = None
+        if settings.telegram_webhook_url:
+            webhook = await _start_webhook(app, settings)
+        else:
+            await app.bot.delete_webhook()
+            assert app.updater is not None  # noqa: S101 - built with an updater in polling mode
+            await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+        await app.start()
+        duties = [
+            asyncio.create_task(
+                _every(RETRY_WAITING_SECONDS, lambda: front_end.retry_waiting(app.bot), "retry")
+            ),
+            asyncio.create_task(
+                _every(OUTBOX_SECONDS, lambda: courier.deliver_pending(send_text), "outbox")
+            ),
+        ]
+        logger.info("Telegram front end running (%s)", "webhook" if webhook else "long polling")
+        try:
+            await stop.wait()
+        finally:
+            for duty in duties:
+                duty.cancel()
+            if webhook is not None:
+                webhook[0].should_exit = True
+                await webhook[1]
+            elif app.updater is not None:
+                await app.updater.stop()
+            await app.stop()
+            await front_end.rasa.aclose()
+
+
+async def _start_webhook(
+    app: Application,  # type: ignore[type-arg]
+    settings: Settings,
+) -> tuple[uvicorn.Server, asyncio.Task[None]]:
+    secret = settings.telegram_webhook_secret()
+    url = settings.telegram_webhook_url or ""
+
+    async def receive(request: Request) -> Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            logger.warning("webhook: an update without the right secret token was refused")
+            return Response(status_code=403)
+        try:
+            update = Update.de_json(await request.json(), app.bot)
+        except ValueError:
+            return Response(status_code=400)
+        await app.update_queue.put(update)
+        return Response()
+
+    await app.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            Starlette(routes=[Route(urlsplit(url).path or "/", receive, methods=["POST"])]),
+            host=settings.telegram_webhook_listen,
+            port=settings.telegram_webhook_port,
+            log_level="warning",
+            # An access line would add nothing but the client's address.
+            access_log=False,
+        )
+    )
+    # uvicorn captures SIGINT/SIGTERM while serving and raises them again once it has stopped,
+    # so the process's own handlers still end the rest of the front end.
+    return server, asyncio.create_task(server.serve())
+
+
+def main(settings: Settings) -> int:
+    install_log_hygiene()
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)-8s %(name)s - %(message)s"
+    )
+    # httpx logs every URL at INFO, and Bot API URLs contain the token; PTB logs payloads at DEBUG.
+    for noisy in ("httpx", "httpcore", "telegram", "uvicorn"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    app = create_app(settings)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await serve(app, settings, stop)
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())
+    return 0

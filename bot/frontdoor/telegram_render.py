@@ -1,0 +1,111 @@
+"""Pure rules of the Telegram front end: what typed text Rasa may see, and how buttons travel.
+
+Nothing here talks to Telegram or Rasa, so every rule is unit-tested on its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Iterable
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.frontdoor.rasa_client import Button
+
+# Telegram refuses callback_data longer than this many bytes.
+CALLBACK_DATA_MAX_BYTES = 64
+# Our own buttons (erasure confirmation) carry this prefix; Rasa payloads always start with "/".
+OWN_PREFIX = "lantern:"
+# A long Rasa payload travels as this prefix and a short digest of it.
+SHORT_PREFIX = "#"
+_SHORT_ID_HEX = 24
+COMMANDS = frozenset({"start", "help", "exit", "forget", "language"})
+
+
+def command_of(text: str) -> str | None:
+    """The name of one of our commands when the text is exactly that command, else None.
+
+    Telegram appends ``@botname`` to commands chosen in groups; it is accepted here too.
+    """
+    word = text.strip()
+    if not word.startswith("/") or " " in word:
+        return None
+    name = word[1:].split("@", 1)[0].lower()
+    return name if name in COMMANDS else None
+
+
+def neutralise(text: str) -> str:
+    """Typed text without its leading slashes: Rasa reads ``/intent{...}`` as a forced intent."""
+    return text.lstrip("/").strip()
+
+
+class CallbackCodec:
+    """Turns Rasa payloads into callback_data and back, mapping long ones through a short id.
+
+    The map lives in memory only and holds button payloads (intent names and fixed entity ids
+    chosen by our own domain), never anything a person typed. The id is a digest of the
+    payload, so one payload always gets the same id and the map stays small; the oldest
+    entries go first when it is full.
+    """
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self._long_payloads: OrderedDict[str, str] = OrderedDict()
+        self._capacity = capacity
+
+    def encode(self, payload: str) -> str:
+        if len(payload.encode("utf-8")) <= CALLBACK_DATA_MAX_BYTES and not payload.startswith(
+            (SHORT_PREFIX, OWN_PREFIX)
+        ):
+            return payload
+        digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()[:_SHORT_ID_HEX]
+        short = SHORT_PREFIX + digest
+        self._long_payloads[short] = payload
+        self._long_payloads.move_to_end(short)
+        while len(self._long_payloads) > self._capacity:
+            self._long_payloads.popitem(last=False)
+        return short
+
+    def decode(self, data: str) -> str | None:
+        """The payload a pressed button stands for; None when its short id is unknown."""
+        if data.startswith(SHORT_PREFIX):
+            return self._long_payloads.get(data)
+        return data
+
+    def keyboard(self, buttons: Iterable[Button]) -> InlineKeyboardMarkup | None:
+        """One button per row: titles are sentences and must stay readable on a phone."""
+        rows = [
+            [InlineKeyboardButton(button.title, callback_data=self.encode(button.payload))]
+            for button in buttons
+        ]
+        return InlineKeyboardMarkup(rows) if rows else None
+
+
+HELP_TEXT = (
+    "I'm Lantern, a private assistant for people affected by domestic abuse in the UK. "
+    "Just write to me in your own words, or use the buttons.\n"
+    "/exit deletes this whole chat from this phone at once.\n"
+    "/forget erases everything you told me (I'll ask you to confirm first).\n"
+    "/language tells you which languages I speak.\n"
+    "I never ask about immigration status."
+)
+LANGUAGE_TEXT = (
+    "For now I can only talk in English, I'm sorry. Short, simple sentences are fine, and "
+    "you can use the buttons. More languages are coming."
+)
+FORGET_QUESTION = (
+    "This erases everything you have told me, including any report you have not yet sent, "
+    "and withdraws any report you have shared. It can't be undone. Erase everything?"
+)
+FORGET_YES = OWN_PREFIX + "forget"
+FORGET_NO = OWN_PREFIX + "keep"
+KEPT_TEXT = "Nothing has been erased. You can carry on whenever you like."
+EXPIRED_BUTTON_TEXT = "That button has expired. Please type your answer instead."
+UNSUPPORTED_TEXT = (
+    "I can only read text messages, so I couldn't open that. Please type what you'd like to "
+    "say, or use the buttons. Nothing you sent has been kept."
+)
+PLACE_OR_PERSON_DELETED_TEXT = (
+    "I deleted what you just shared from this chat, because a location or a contact could show "
+    "where you are or who you know. I didn't keep it. You never need to share these with me."
+)
