@@ -54,6 +54,7 @@ def create_app(emulator: Emulator | None = None, *, host: str = "127.0.0.1") -> 
         Route("/_emulator/clock", control.clock, methods=["POST"]),
         Route("/_emulator/reset", reset, methods=["POST"]),
         Route("/_emulator/state", control.state, methods=["GET"]),
+        Route("/_emulator/{rest:path}", _no_such_control, methods=["GET", "POST"]),
         Mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="page"),
     ]
     # A web page elsewhere must not reach this server by DNS rebinding; loopback names only.
@@ -68,6 +69,10 @@ def create_app(emulator: Emulator | None = None, *, host: str = "127.0.0.1") -> 
         },
         lifespan=lifespan,
     )
+
+
+async def _no_such_control(_request: Request) -> Response:
+    raise ControlError(404, "no such control endpoint; see docs/EMULATOR.md")
 
 
 async def _control_error(_request: Request, error: Exception) -> Response:

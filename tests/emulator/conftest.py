@@ -1,0 +1,91 @@
+"""An emulator served in-process on a free loopback port, with a clock the test can move."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+import uvicorn
+from starlette.types import ASGIApp
+from telegram import Bot
+
+from bot.emulator import Emulator, create_app
+
+TOKEN = "123456789:emulator-test-token"
+
+
+class ManualClock:
+    """Real time plus whatever the test adds, so long polls still time out normally."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+
+@dataclass
+class Running:
+    url: str
+    emulator: Emulator
+    clock: ManualClock
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.url}/bot"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextlib.contextmanager
+def served(app: ASGIApp) -> Iterator[str]:
+    """Serve ``app`` on a free loopback port in a thread; yields its base URL."""
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def emulator_server() -> Iterator[Running]:
+    clock = ManualClock()
+    emulator = Emulator(clock=clock)
+    with served(create_app(emulator)) as url:
+        yield Running(url, emulator, clock)
+
+
+@pytest.fixture
+async def bot(emulator_server: Running) -> AsyncIterator[Bot]:
+    """A real python-telegram-bot ``Bot`` pointed at the emulator with ``base_url``."""
+    async with Bot(
+        TOKEN,
+        base_url=emulator_server.base_url,
+        base_file_url=f"{emulator_server.url}/file/bot",
+    ) as real_bot:
+        yield real_bot
+
+
+@pytest.fixture
+async def control(emulator_server: Running) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=emulator_server.url, timeout=30) as client:
+        yield client
