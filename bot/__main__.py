@@ -40,7 +40,35 @@ def build_parser() -> argparse.ArgumentParser:
         "erase", help="erase everything linked to one pseudonym: tracker, drafts, handoffs"
     )
     erase.add_argument("--pseudonym", required=True, help="the person's 64-hex sender id")
+    _add_console_commands(commands)
     return parser
+
+
+def _add_console_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    console = commands.add_parser("console", help="serve the caseworker console (loopback)")
+    console.add_argument("--host", default="127.0.0.1")
+    console.add_argument("--port", type=int, default=8080)
+    console.add_argument(
+        "--insecure-cookies",
+        action="store_true",
+        help="drop the cookie's Secure flag, for plain http on this machine only",
+    )
+    staff = commands.add_parser("staff", help="organisations, staff, passwords and keys")
+    actions = staff.add_subparsers(dest="action", required=True)
+    create = actions.add_parser("create-organisation", help="a new partner and its admin")
+    create.add_argument("--name", required=True)
+    create.add_argument("--admin", required=True, help="the admin's login name")
+    add = actions.add_parser("add", help="add a staff member (an admin's passphrase needed)")
+    add.add_argument("--by", required=True, help="the admin's login name")
+    add.add_argument("--login", required=True)
+    add.add_argument("--role", required=True, choices=["caseworker", "supervisor", "admin"])
+    reset = actions.add_parser("reset-password", help="new passphrase and TOTP (recovery code)")
+    reset.add_argument("--login", required=True)
+    rotate = actions.add_parser("rotate-keys", help="a new organisation key pair")
+    rotate.add_argument("--by", required=True, help="the admin's login name")
+    grant = actions.add_parser("grant-keys", help="wrap newer keys for someone absent at rotation")
+    grant.add_argument("--by", required=True, help="the admin's login name")
+    grant.add_argument("--login", required=True)
 
 
 def _days(raw: str) -> int:
@@ -84,6 +112,17 @@ def _settings_free_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _console_command(args: argparse.Namespace, settings: Settings) -> int:
+    """``staff`` (bootstrap CLI) and ``console`` (the web console); both staff-side only."""
+    if args.command == "staff":
+        from bot.console.admin_cli import run_staff_command
+
+        return run_staff_command(args, settings, sys.stdout)
+    from bot.console.app import serve
+
+    return serve(settings, args.host, args.port, secure_cookies=not args.insecure_cookies)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -97,8 +136,13 @@ def main(argv: list[str] | None = None) -> int:
             if created is not None:
                 print(f"Created a demo partner charity; its credentials are in {created}")
             return 0
-        if args.command in ("audit-verify", "purge", "erase"):
-            return _records_command(args, settings)
+        handlers = (
+            (("audit-verify", "purge", "erase"), _records_command),
+            (("staff", "console"), _console_command),
+        )
+        for names, handler in handlers:
+            if args.command in names:
+                return handler(args, settings)
         if args.command == "telegram":
             from bot.frontdoor.telegram_app import main as telegram_main
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -27,12 +28,13 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
+from cryptography.exceptions import InvalidKey, InvalidTag
 from cryptography.hazmat.primitives import hashes, hpke
 from cryptography.hazmat.primitives.asymmetric import mlkem, x25519
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.twofactor.totp import TOTP
 
 from bot.core.errors import LanternError
 
@@ -421,3 +423,125 @@ def _unpack(envelope: bytes, kind: str | None) -> tuple[bytes, bytes, dict[str, 
     if len(envelope) <= end + _NONCE_BYTES:
         raise TamperedCiphertextError("sealed value is truncated")
     return header, envelope[end:], fields
+
+
+# --- Staff sign-in for the console: password hashes and the TOTP second factor. ---
+
+TOTP_DIGITS = 6
+TOTP_STEP_SECONDS = 30
+_TOTP_SECRET_BYTES = 20
+# One step either side absorbs a laptop clock a little off and a code typed as it rolls over.
+_TOTP_DRIFT_STEPS = 1
+
+
+def hash_staff_password(password: str, kdf_params: KdfParams = PRODUCTION_KDF) -> str:
+    """An Argon2id PHC string (``$argon2id$v=19$m=…,t=…,p=…$salt$hash``) with its own salt."""
+    if len(password) < MIN_PASSPHRASE_CHARS:
+        raise KeyFormatError(f"a staff passphrase needs at least {MIN_PASSPHRASE_CHARS} characters")
+    _check_kdf(kdf_params)
+    return _argon2(os.urandom(16), kdf_params).derive_phc_encoded(_passphrase_bytes(password))
+
+
+def verify_staff_password(password: str, encoded: str) -> bool:
+    """True when ``password`` matches; the library compares the digests in constant time."""
+    _check_kdf(_phc_params(encoded))
+    try:
+        Argon2id.verify_phc_encoded(_passphrase_bytes(password), encoded)
+    except InvalidKey:
+        return False
+    return True
+
+
+def _phc_params(encoded: str) -> KdfParams:
+    # A hash edited in the database must not make a sign-in allocate unbounded memory.
+    try:
+        fields = dict(item.split("=", 1) for item in encoded.split("$")[3].split(","))
+        return KdfParams(int(fields["m"]), int(fields["t"]), int(fields["p"]))
+    except (IndexError, KeyError, ValueError) as error:
+        raise KeyFormatError("a stored password hash is malformed") from error
+
+
+def _argon2(salt: bytes, params: KdfParams) -> Argon2id:
+    return Argon2id(
+        salt=salt,
+        length=32,
+        iterations=params.iterations,
+        lanes=params.lanes,
+        memory_cost=params.memory_cost_kib,
+    )
+
+
+def new_totp_secret() -> bytes:
+    """A fresh 160-bit TOTP secret (RFC 6238 with SHA-1, as every authenticator app expects)."""
+    return secrets.token_bytes(_TOTP_SECRET_BYTES)
+
+
+def totp_provisioning_uri(secret: bytes, account_name: str, issuer: str) -> str:
+    """The ``otpauth://`` URI an authenticator app scans; show it once, at enrolment."""
+    return _totp(secret).get_provisioning_uri(account_name, issuer)
+
+
+def totp_code(secret: bytes, unix_time: float) -> str:
+    """The six-digit code for ``unix_time``."""
+    return _totp(secret).generate(int(unix_time)).decode("ascii")
+
+
+def accepted_totp_step(secret: bytes, code: str, unix_time: float, last_step: int) -> int | None:
+    """The time step ``code`` belongs to (within one step of now), or None.
+
+    Steps at or before ``last_step`` are refused, so a code seen over a shoulder cannot be
+    used a second time.
+    """
+    now_step = int(unix_time) // TOTP_STEP_SECONDS
+    candidate = code.strip().encode("ascii", "replace")
+    for step in range(now_step - _TOTP_DRIFT_STEPS, now_step + _TOTP_DRIFT_STEPS + 1):
+        expected = _totp(secret).generate(step * TOTP_STEP_SECONDS)
+        if step > last_step and hmac.compare_digest(expected, candidate):
+            return step
+    return None
+
+
+def _totp(secret: bytes) -> TOTP:
+    # SHA-1 inside HMAC is what RFC 6238 and authenticator apps use; HMAC-SHA1 is not broken.
+    sha1 = hashes.SHA1()  # noqa: S303
+    return TOTP(secret, TOTP_DIGITS, sha1, TOTP_STEP_SECONDS, enforce_key_length=True)
+
+
+def wrap_totp_secret_for_staff(
+    secret: bytes, passphrase: str, kdf_params: KdfParams = PRODUCTION_KDF
+) -> bytes:
+    """Seal a TOTP secret under the staff member's passphrase (AES-256-GCM, Argon2id key).
+
+    The database alone then yields no second factor: whoever reads it still needs the
+    passphrase, and whoever phished the passphrase still needs the phone.
+    """
+    _check_kdf(kdf_params)
+    salt, nonce = os.urandom(16), os.urandom(_NONCE_BYTES)
+    header = _header(
+        "totp-wrap",
+        "totp",
+        "AES-256-GCM",
+        kdf="argon2id",
+        m=kdf_params.memory_cost_kib,
+        t=kdf_params.iterations,
+        p=kdf_params.lanes,
+        salt=base64.b64encode(salt).decode("ascii"),
+    )
+    kek = AESGCM(_derive(_passphrase_bytes(passphrase), salt, kdf_params))
+    return _pack(header, nonce + kek.encrypt(nonce, secret, header))
+
+
+def unwrap_totp_secret_as_staff(wrapped: bytes, passphrase: str) -> bytes:
+    """The TOTP secret; a wrong passphrase raises :class:`WrongPassphraseError`."""
+    header, body, fields = _unpack(wrapped, "totp-wrap")
+    try:
+        params = KdfParams(int(fields["m"]), int(fields["t"]), int(fields["p"]))
+        salt = base64.b64decode(str(fields["salt"]), validate=True)
+    except (KeyError, TypeError, ValueError, binascii.Error) as error:
+        raise TamperedCiphertextError("wrapped TOTP secret header is malformed") from error
+    _check_kdf(params)
+    kek = AESGCM(_derive(_passphrase_bytes(passphrase), salt, params))
+    try:
+        return kek.decrypt(body[:_NONCE_BYTES], body[_NONCE_BYTES:], header)
+    except InvalidTag as error:
+        raise WrongPassphraseError("the passphrase does not unwrap this TOTP secret") from error

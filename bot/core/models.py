@@ -128,6 +128,15 @@ class Staff(Base):
     # Filled by the console's login code later; null until the person sets a password.
     password_hash: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Console sign-in (migration 0002). The TOTP secret is sealed under the person's passphrase
+    # (crypto.wrap_totp_secret_for_staff), so the database alone yields no second factor.
+    login_name: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
+    totp_wrapped: Mapped[bytes | None] = mapped_column(LargeBinary)
+    totp_last_step: Mapped[int] = mapped_column(Integer, default=0)
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Raised by "sign out everywhere" and password resets: older sessions stop working.
+    session_version: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class WrappedKey(Base):
@@ -171,6 +180,10 @@ class Handoff(Base):
     consent: Mapped[bool] = mapped_column(Boolean, default=False)
     safe_contact_time: Mapped[str | None] = mapped_column(String(TOKEN_CHARS))
     sealed_report: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Set when a caseworker closes the case (migration 0002): a closed vocabulary of outcomes
+    # and, for a referral, the directory id of the service (never free text).
+    outcome: Mapped[str | None] = mapped_column(String(TOKEN_CHARS))
+    outcome_service: Mapped[str | None] = mapped_column(String(64))
 
 
 class ThreadMessage(Base):
@@ -181,6 +194,20 @@ class ThreadMessage(Base):
         ForeignKey("handoffs.id", ondelete="CASCADE"), index=True
     )
     author: Mapped[Author] = mapped_column(_enum(Author, "message_author"))
+    staff_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sealed_body: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class CaseNote(Base):
+    """A caseworker's note on a case, redacted and sealed for the organisation like the thread."""
+
+    __tablename__ = "case_notes"
+
+    id: Mapped[str] = mapped_column(String(ID_CHARS), primary_key=True, default=new_id)
+    handoff_id: Mapped[str] = mapped_column(
+        ForeignKey("handoffs.id", ondelete="CASCADE"), index=True
+    )
     staff_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sealed_body: Mapped[bytes] = mapped_column(LargeBinary)

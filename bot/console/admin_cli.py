@@ -1,0 +1,87 @@
+"""``python -m bot staff …``: the bootstrap commands an admin runs at the server.
+
+Secrets (passphrases, the recovery code) are asked for without echo on a terminal and read one
+per line from standard input otherwise, never taken from the command line, where they would
+land in the shell history and ``/proc``. Recovery codes and TOTP enrolment URIs are printed
+once and stored nowhere in clear.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import TextIO
+
+from bot.console.accounts import (
+    Credentials,
+    Enrolment,
+    add_staff_member,
+    create_organisation,
+    grant_missing_keys,
+    reset_password,
+    rotate_keys,
+)
+from bot.core.config import Settings
+from bot.core.crypto import PRODUCTION_KDF, KdfParams
+from bot.core.models import Role
+from bot.core.store import Store, create_engine_for
+
+Ask = Callable[[str], str]
+
+
+def ask_secret(prompt: str) -> str:
+    """No echo on a terminal; one line of standard input when piped (scripts and tests)."""
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    print(prompt, end="", file=sys.stderr, flush=True)
+    return sys.stdin.readline().rstrip("\n")
+
+
+def run_staff_command(
+    args: argparse.Namespace,
+    settings: Settings,
+    out: TextIO,
+    *,
+    ask: Ask = ask_secret,
+    kdf: KdfParams = PRODUCTION_KDF,
+) -> int:
+    store = Store(create_engine_for(settings))
+    store.migrate()
+    now = datetime.now(timezone.utc)
+    with store.transaction() as session:
+        if args.action == "create-organisation":
+            admin = Credentials(args.admin, ask(f"Passphrase for {args.admin}: "))
+            created = create_organisation(session, args.name, admin, now, kdf=kdf)
+            print(f"organisation {args.name}: {created.organisation_id}", file=out)
+            print(f"RECOVERY CODE (shown once, keep it offline): {created.recovery_code}", file=out)
+            _print_enrolment(created.admin, out)
+        elif args.action == "add":
+            by = Credentials(args.by, ask(f"Passphrase for {args.by}: "))
+            new = Credentials(args.login, ask(f"New passphrase for {args.login}: "))
+            role = Role(args.role)
+            _print_enrolment(add_staff_member(session, by, new, role, now, kdf=kdf), out)
+        elif args.action == "reset-password":
+            code = ask("Recovery code: ")
+            passphrase = ask(f"New passphrase for {args.login}: ")
+            _print_enrolment(
+                reset_password(session, args.login, code, passphrase, now, kdf=kdf), out
+            )
+        elif args.action == "rotate-keys":
+            by = Credentials(args.by, ask(f"Passphrase for {args.by}: "))
+            key_id = rotate_keys(session, by, ask("Recovery code: "), now, kdf=kdf)
+            print(f"new organisation key {key_id}; run `staff grant-keys` for the others", file=out)
+        else:
+            by = Credentials(args.by, ask(f"Passphrase for {args.by}: "))
+            to = Credentials(args.login, ask(f"Passphrase of {args.login}: "))
+            granted = grant_missing_keys(session, by, to, now, kdf=kdf)
+            print(f"{granted} key(s) wrapped for {args.login}", file=out)
+    return 0
+
+
+def _print_enrolment(enrolment: Enrolment, out: TextIO) -> None:
+    print(f"staff {enrolment.login_name}: {enrolment.staff_id}", file=out)
+    print("Add this to an authenticator app now (shown once):", file=out)
+    print(enrolment.otpauth_uri, file=out)

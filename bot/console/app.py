@@ -1,0 +1,116 @@
+"""The console's web application: Starlette, Jinja2 templates, no JavaScript build.
+
+``create_app(settings)`` builds everything from the settings it is given; nothing connects at
+import. Sessions live in memory (``bot.console.sessions``); each form carries a CSRF token and
+a POST without the right one is refused with 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import Engine
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bot.console import pages
+from bot.console.cases import CaseActionRefusedError, CaseNotFoundError, Cases
+from bot.console.sessions import IDLE_TIMEOUT
+from bot.console.web import (
+    HERE,
+    SECURITY_HEADERS,
+    Console,
+    CsrfRefusedError,
+    SignInRequiredError,
+)
+from bot.core.config import Settings
+from bot.core.crypto import FrontEndKey
+from bot.core.directory import Directory
+from bot.core.store import Store, create_engine_for
+
+
+def create_app(
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    clock: Callable[[], datetime] | None = None,
+    secure_cookies: bool = True,
+    idle: timedelta = IDLE_TIMEOUT,
+    directory: Directory | None = None,
+) -> Starlette:
+    """The console for ``settings``; tests pass their own engine, clock and directory."""
+    now = clock or (lambda: datetime.now(timezone.utc))
+    store = Store(engine or create_engine_for(settings), clock=now)
+    directory = directory or Directory.from_file(settings.data_dir / "services" / "directory.yml")
+    cases = Cases(
+        store,
+        FrontEndKey(settings.front_end_key()),
+        frozenset(service.id for service in directory.services),
+    )
+    app = Starlette(
+        routes=[
+            *pages.routes(),
+            Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
+        ],
+        exception_handlers={
+            SignInRequiredError: _to_sign_in,
+            CsrfRefusedError: _refused(403, "This form has expired. Go back and try again."),
+            CaseNotFoundError: _refused(404, "There is no such case."),
+            CaseActionRefusedError: _refused(409, None),
+        },
+    )
+    app.state.console = Console(
+        store, cases, directory, clock=now, secure_cookies=secure_cookies, idle=idle
+    )
+    app.add_middleware(_SecurityHeaders)
+    return app
+
+
+async def _to_sign_in(request: Request, _error: Exception) -> Response:
+    return RedirectResponse("/sign-in", status_code=303)
+
+
+def _refused(status: int, message: str | None) -> Callable[[Request, Exception], Any]:
+    async def handler(request: Request, error: Exception) -> Response:
+        console: Console = request.app.state.console
+        text = message or str(error)
+        return console.render(request, "error.html", {"message": text}, status)
+
+    return handler
+
+
+class _SecurityHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def serve(settings: Settings, host: str, port: int, *, secure_cookies: bool = True) -> int:
+    """``python -m bot console``: one process, because sessions and keys live in its memory."""
+    import uvicorn
+
+    uvicorn.run(
+        create_app(settings, secure_cookies=secure_cookies),
+        host=host,
+        port=port,
+        workers=1,
+        access_log=False,
+        server_header=False,
+    )
+    return 0
+
+
+__all__ = ["Console", "create_app", "serve"]

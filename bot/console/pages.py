@@ -1,0 +1,197 @@
+"""The console's pages and form handlers; each handler is a few lines over ``Cases``."""
+
+from __future__ import annotations
+
+import hmac
+
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from bot.console import accounts, stats
+from bot.console.cases import OUTCOMES, CaseNotFoundError
+from bot.console.web import (
+    SESSION_COOKIE,
+    SIGN_IN_CSRF_COOKIE,
+    Console,
+    CsrfRefusedError,
+    new_csrf_token,
+)
+from bot.core.models import AuditEntry
+
+AUDIT_PAGE_ENTRIES = 200
+DIRECTORY_STALE_DAYS = 183  # about six months
+
+
+def _console(request: Request) -> Console:
+    console: Console = request.app.state.console
+    return console
+
+
+def _see_other(path: str) -> Response:
+    return RedirectResponse(path, status_code=303)
+
+
+async def sign_in_page(request: Request) -> Response:
+    return _sign_in_form(request, None, 200)
+
+
+def _sign_in_form(request: Request, error: str | None, status: int) -> Response:
+    console = _console(request)
+    token = new_csrf_token()
+    response = console.render(request, "sign_in.html", {"csrf": token, "error": error}, status)
+    console.set_cookie(response, SIGN_IN_CSRF_COOKIE, token, max_age=900)
+    return response
+
+
+async def sign_in(request: Request) -> Response:
+    console = _console(request)
+    form = await request.form()
+    expected, offered = request.cookies.get(SIGN_IN_CSRF_COOKIE), form.get("csrf")
+    if not (expected and isinstance(offered, str) and hmac.compare_digest(expected, offered)):
+        raise CsrfRefusedError("missing or wrong CSRF token")
+    with console.store.transaction() as db:
+        signed_in = accounts.sign_in(
+            db,
+            str(form.get("login", "")).strip().lower(),
+            str(form.get("passphrase", "")),
+            str(form.get("code", "")),
+            console.clock(),
+        )
+    if signed_in is None:
+        message = (
+            "Sign-in failed: check your login name, passphrase and the current code. "
+            f"After {accounts.MAX_FAILED_SIGN_INS} failed tries the account is locked for "
+            "15 minutes."
+        )
+        return _sign_in_form(request, message, 401)
+    session = console.sessions.start(signed_in, console.clock())
+    response = _see_other("/")
+    console.set_cookie(
+        response, SESSION_COOKIE, session.token, int(console.sessions.idle.total_seconds()) * 8
+    )
+    response.delete_cookie(SIGN_IN_CSRF_COOKIE, path="/")
+    return response
+
+
+async def sign_out(request: Request) -> Response:
+    console = _console(request)
+    session = console.current(request)
+    form = await console.form(request, session)
+    if form.get("everywhere"):
+        with console.store.transaction() as db:
+            accounts.end_all_sessions(db, session.staff_id, console.clock())
+        console.sessions.end_all_for(session.staff_id)
+    console.sessions.end(session.token)
+    response = _see_other("/sign-in")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+async def queue(request: Request) -> Response:
+    console = _console(request)
+    me = console.current(request)
+    rows = console.cases.queue(me)
+    return console.render(request, "queue.html", {"me": me, "rows": rows})
+
+
+async def case_page(request: Request) -> Response:
+    console = _console(request)
+    me = console.current(request)
+    view = console.cases.view(me, request.path_params["handoff_id"])
+    services = sorted(console.directory.services, key=lambda service: service.name)
+    context = {"me": me, "case": view, "outcomes": OUTCOMES, "services": services}
+    return console.render(request, "case.html", context)
+
+
+async def case_action(request: Request) -> Response:
+    console = _console(request)
+    me = console.current(request)
+    form = await console.form(request, me)
+    handoff_id, action = request.path_params["handoff_id"], request.path_params["action"]
+    cases = console.cases
+    if action == "claim":
+        cases.claim(me, handoff_id)
+    elif action == "release":
+        cases.release(me, handoff_id)
+    elif action == "reply":
+        cases.reply(me, handoff_id, str(form.get("text", "")))
+    elif action == "note":
+        cases.add_note(me, handoff_id, str(form.get("text", "")))
+    elif action == "close":
+        service = str(form.get("service", "")) or None
+        cases.close(me, handoff_id, str(form.get("outcome", "")), service)
+        return _see_other("/")
+    else:
+        return console.render(request, "error.html", {"message": "Unknown action."}, 404)
+    return _see_other(f"/cases/{handoff_id}")
+
+
+async def statistics_page(request: Request) -> Response:
+    console = _console(request)
+    me = console.current(request)
+    tables = stats.statistics(console.store, me.organisation_id, me.actor)
+    charts = {
+        name: stats.bar_chart_svg(cells, f"Cases by {name}") for name, cells in tables.items()
+    }
+    context = {"me": me, "tables": tables, "charts": charts, "suppress": stats.SUPPRESS_BELOW}
+    return console.render(request, "statistics.html", context)
+
+
+async def statistics_csv(request: Request) -> Response:
+    console = _console(request)
+    me = console.current(request)
+    body = stats.statistics_csv(stats.statistics(console.store, me.organisation_id, me.actor))
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": 'attachment; filename="lantern-statistics.csv"'},
+    )
+
+
+async def audit_page(request: Request) -> Response:
+    console = _console(request)
+    me = console.current(request)
+    _require_supervisor(me.supervises)
+    result = None
+    if request.method == "POST":
+        await console.form(request, me)
+        result = console.store.verify_audit_chain()
+    with console.store.transaction() as db:
+        entries = db.scalars(
+            select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(AUDIT_PAGE_ENTRIES)
+        ).all()
+    return console.render(request, "audit.html", {"me": me, "entries": entries, "result": result})
+
+
+async def directory_page(request: Request) -> Response:
+    console = _console(request)
+    me = console.current(request)
+    _require_supervisor(me.supervises)
+    today = console.clock().date()
+    stale = {service.id for service in console.directory.stale(today, DIRECTORY_STALE_DAYS)}
+    services = sorted(console.directory.services, key=lambda service: service.verified)
+    context = {"me": me, "services": services, "stale": stale}
+    return console.render(request, "directory.html", context)
+
+
+def _require_supervisor(allowed: bool) -> None:
+    # A caseworker gets the same "not found" as for a missing page: no hint of what exists.
+    if not allowed:
+        raise CaseNotFoundError("supervisors only")
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/sign-in", sign_in_page, methods=["GET"]),
+        Route("/sign-in", sign_in, methods=["POST"]),
+        Route("/sign-out", sign_out, methods=["POST"]),
+        Route("/", queue, methods=["GET"]),
+        Route("/cases/{handoff_id:str}", case_page, methods=["GET"]),
+        Route("/cases/{handoff_id:str}/{action:str}", case_action, methods=["POST"]),
+        Route("/statistics", statistics_page, methods=["GET"]),
+        Route("/statistics.csv", statistics_csv, methods=["GET"]),
+        Route("/audit", audit_page, methods=["GET", "POST"]),
+        Route("/directory", directory_page, methods=["GET"]),
+    ]

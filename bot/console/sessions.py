@@ -1,0 +1,90 @@
+"""Console sessions, held in this process's memory only, with the unlocked organisation keys.
+
+Nothing here is ever written to disk: a restart signs everybody out and drops every unwrapped
+key, which is the point. A session ends after ``idle`` without a request, on sign-out, or when
+the staff member's ``session_version`` moves on (sign out everywhere, password reset).
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.console.accounts import SignedIn
+from bot.core.audit import Actor
+from bot.core.crypto import OrganisationPrivateKey
+from bot.core.models import Role
+
+IDLE_TIMEOUT = timedelta(minutes=15)
+
+
+@dataclass
+class ConsoleSession:
+    token: str = field(repr=False)
+    staff_id: str
+    organisation_id: str
+    role: Role
+    version: int
+    csrf: str = field(repr=False)
+    keys: Mapping[str, OrganisationPrivateKey] = field(repr=False)
+    last_seen: datetime
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.role.value, self.staff_id)
+
+    @property
+    def supervises(self) -> bool:
+        return self.role in (Role.SUPERVISOR, Role.ADMIN)
+
+    def csrf_matches(self, offered: str | None) -> bool:
+        return offered is not None and hmac.compare_digest(offered, self.csrf)
+
+
+class SessionRegistry:
+    def __init__(self, idle: timedelta = IDLE_TIMEOUT) -> None:
+        self.idle = idle
+        self._sessions: dict[str, ConsoleSession] = {}
+        self._lock = threading.Lock()
+
+    def start(self, signed_in: SignedIn, now: datetime) -> ConsoleSession:
+        session = ConsoleSession(
+            token=secrets.token_urlsafe(32),
+            staff_id=signed_in.staff_id,
+            organisation_id=signed_in.organisation_id,
+            role=signed_in.role,
+            version=signed_in.session_version,
+            csrf=secrets.token_urlsafe(32),
+            keys=dict(signed_in.keys),
+            last_seen=now,
+        )
+        with self._lock:
+            self._sessions[session.token] = session
+        return session
+
+    def get(self, token: str | None, now: datetime) -> ConsoleSession | None:
+        """The live session for ``token``, touched; an idle one is ended and None returned."""
+        if not token:
+            return None
+        with self._lock:
+            session = self._sessions.get(token)
+            if session is None:
+                return None
+            if now - session.last_seen > self.idle:
+                del self._sessions[token]
+                return None
+            session.last_seen = now
+            return session
+
+    def end(self, token: str) -> None:
+        with self._lock:
+            self._sessions.pop(token, None)
+
+    def end_all_for(self, staff_id: str) -> None:
+        with self._lock:
+            for token in [t for t, s in self._sessions.items() if s.staff_id == staff_id]:
+                del self._sessions[token]

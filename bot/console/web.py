@@ -1,0 +1,101 @@
+"""Shared state of one console process: store, cases, sessions, templates and cookies."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.templating import Jinja2Templates
+
+from bot.console.cases import Cases
+from bot.console.sessions import ConsoleSession, SessionRegistry
+from bot.core.directory import Directory
+from bot.core.errors import LanternError
+from bot.core.models import Staff
+from bot.core.store import Store
+
+HERE = Path(__file__).resolve().parent
+SESSION_COOKIE = "lantern_session"
+SIGN_IN_CSRF_COOKIE = "lantern_sign_in"
+SECURITY_HEADERS = [
+    (b"content-security-policy", b"default-src 'self'; frame-ancestors 'none'; form-action 'self'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    # Case pages hold decrypted reports: never keep them in a browser or proxy cache.
+    (b"cache-control", b"no-store"),
+    (b"x-frame-options", b"DENY"),
+]
+
+
+class SignInRequiredError(LanternError):
+    """No live session: never signed in, idle too long, or signed out everywhere."""
+
+
+class CsrfRefusedError(LanternError):
+    """A form arrived without the session's CSRF token."""
+
+
+class Console:
+    """Reached from handlers as ``request.app.state.console``."""
+
+    def __init__(
+        self,
+        store: Store,
+        cases: Cases,
+        directory: Directory,
+        *,
+        clock: Callable[[], datetime],
+        secure_cookies: bool,
+        idle: timedelta,
+    ) -> None:
+        self.store, self.cases, self.directory = store, cases, directory
+        self.clock = clock
+        self.secure_cookies = secure_cookies
+        self.sessions = SessionRegistry(idle)
+        self.templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+    def current(self, request: Request) -> ConsoleSession:
+        """The live session, after checking it was not revoked from another process."""
+        token = request.cookies.get(SESSION_COOKIE)
+        session = self.sessions.get(token, self.clock())
+        if session is None:
+            raise SignInRequiredError("sign in")
+        with self.store.transaction() as db:
+            staff = db.get(Staff, session.staff_id)
+            if staff is None or staff.session_version != session.version:
+                self.sessions.end(session.token)
+                raise SignInRequiredError("sign in")
+        return session
+
+    async def form(self, request: Request, session: ConsoleSession) -> FormData:
+        form = await request.form()
+        offered = form.get("csrf")
+        if not session.csrf_matches(offered if isinstance(offered, str) else None):
+            raise CsrfRefusedError("missing or wrong CSRF token")
+        return form
+
+    def render(
+        self, request: Request, template: str, context: dict[str, Any], status: int = 200
+    ) -> Response:
+        return self.templates.TemplateResponse(request, template, context, status_code=status)
+
+    def set_cookie(self, response: Response, name: str, value: str, max_age: int) -> None:
+        response.set_cookie(
+            name,
+            value,
+            max_age=max_age,
+            httponly=True,
+            samesite="strict",
+            secure=self.secure_cookies,
+            path="/",
+        )
+
+
+def new_csrf_token() -> str:
+    return secrets.token_urlsafe(32)

@@ -1,0 +1,143 @@
+"""A console on a real database (SQLite and PostgreSQL), with one organisation and its staff."""
+
+from __future__ import annotations
+
+import base64
+import re
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from sqlalchemy import Engine
+from starlette.testclient import TestClient
+
+from bot.console.accounts import Credentials, add_staff_member, create_organisation
+from bot.console.app import create_app
+from bot.core.config import Settings, load_settings
+from bot.core.crypto import KdfParams, totp_code
+from bot.core.models import HandoffStatus, Role, Urgency
+from bot.core.store import HandoffFields, Store
+
+ADMIN = Credentials("admin", "admin passphrase 1")
+WORKER = Credentials("alice", "alice passphrase 1")
+OTHER_ADMIN = Credentials("other-admin", "other passphrase 1")
+PERSON = "ab" * 32
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+@dataclass
+class Clock:
+    now: datetime = field(
+        default_factory=lambda: datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)
+    )
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+@dataclass
+class World:
+    settings: Settings
+    store: Store
+    clock: Clock
+    organisation_id: str
+    other_organisation_id: str
+    recovery_code: str
+    totp: dict[str, bytes]
+    kdf: KdfParams
+
+    def client(self) -> TestClient:
+        app = create_app(self.settings, engine=self.store.engine, clock=self.clock)
+        return TestClient(app, base_url="https://testserver", follow_redirects=False)
+
+    def code(self, login: str) -> str:
+        # A fresh 30-second step for every sign-in: a used step is refused (replay).
+        self.clock.advance(seconds=30)
+        return totp_code(self.totp[login], self.clock().timestamp())
+
+    def submit(
+        self,
+        organisation_id: str | None = None,
+        urgency: Urgency = Urgency.HIGH,
+        story: str = "He pushed me and took my phone.",
+        **fields: object,
+    ) -> str:
+        handoff_id = self.store.save_handoff(
+            PERSON,
+            organisation_id or self.organisation_id,
+            HandoffFields(
+                urgency=urgency,
+                abuse_kinds=("physical",),
+                nation="england",
+                region="london",
+                consent=True,
+                **fields,
+            ),  # type: ignore[arg-type]
+            {"what_happened": story},
+        )
+        from bot.core.audit import SYSTEM
+
+        self.store.set_handoff_status(handoff_id, HandoffStatus.OPEN, SYSTEM)
+        return handoff_id
+
+
+def totp_secret(otpauth_uri: str) -> bytes:
+    secret = parse_qs(urlparse(otpauth_uri).query)["secret"][0]
+    return base64.b32decode(secret + "=" * (-len(secret) % 8))
+
+
+def csrf_of(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "the page carries no CSRF token"
+    return match.group(1)
+
+
+def sign_in(world: World, client: TestClient, who: Credentials = WORKER) -> str:
+    """Sign in through the form; returns the session's CSRF token from the queue page."""
+    page = client.get("/sign-in")
+    response = client.post(
+        "/sign-in",
+        data={
+            "csrf": csrf_of(page.text),
+            "login": who.login,
+            "passphrase": who.passphrase,
+            "code": world.code(who.login),
+        },
+    )
+    assert response.status_code == 303, response.text
+    return csrf_of(client.get("/").text)
+
+
+@pytest.fixture
+def world(engine: Engine, tmp_path: Path, fast_kdf: KdfParams) -> Iterator[World]:
+    var = tmp_path / "var"
+    (var / "keys").mkdir(parents=True, exist_ok=True)
+    (var / "keys" / "front_end.key").write_text(secrets.token_hex(32))
+    settings = load_settings({"LANTERN_VAR_DIR": str(var)})
+    clock = Clock()
+    store = Store(engine, clock=clock)
+    with store.transaction() as session:
+        org = create_organisation(session, "Partner", ADMIN, clock(), kdf=fast_kdf)
+        worker = add_staff_member(session, ADMIN, WORKER, Role.CASEWORKER, clock(), kdf=fast_kdf)
+        other = create_organisation(session, "Elsewhere", OTHER_ADMIN, clock(), kdf=fast_kdf)
+    yield World(
+        settings,
+        store,
+        clock,
+        org.organisation_id,
+        other.organisation_id,
+        org.recovery_code,
+        {
+            ADMIN.login: totp_secret(org.admin.otpauth_uri),
+            WORKER.login: totp_secret(worker.otpauth_uri),
+            OTHER_ADMIN.login: totp_secret(other.admin.otpauth_uri),
+        },
+        fast_kdf,
+    )
