@@ -17,6 +17,7 @@ from starlette.testclient import TestClient
 
 from bot.console.accounts import Credentials, add_staff_member, create_organisation
 from bot.console.app import create_app
+from bot.core.audit import SYSTEM
 from bot.core.config import Settings, load_settings
 from bot.core.crypto import KdfParams, totp_code
 from bot.core.models import HandoffStatus, Role, Urgency
@@ -67,7 +68,7 @@ class World:
         organisation_id: str | None = None,
         urgency: Urgency = Urgency.HIGH,
         story: str = "He pushed me and took my phone.",
-        **fields: object,
+        region: str = "london",
     ) -> str:
         handoff_id = self.store.save_handoff(
             PERSON,
@@ -76,14 +77,11 @@ class World:
                 urgency=urgency,
                 abuse_kinds=("physical",),
                 nation="england",
-                region="london",
+                region=region,
                 consent=True,
-                **fields,
-            ),  # type: ignore[arg-type]
+            ),
             {"what_happened": story},
         )
-        from bot.core.audit import SYSTEM
-
         self.store.set_handoff_status(handoff_id, HandoffStatus.OPEN, SYSTEM)
         return handoff_id
 
