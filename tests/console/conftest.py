@@ -139,3 +139,7 @@ def world(engine: Engine, tmp_path: Path, fast_kdf: KdfParams) -> Iterator[World
         },
         fast_kdf,
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "browser: drives Debian's Chromium through Playwright")
