@@ -102,6 +102,7 @@ def serve(settings: Settings, host: str, port: int, *, secure_cookies: bool = Tr
     """``python -m bot console``: one process, because sessions and keys live in its memory."""
     import uvicorn
 
+    Store(create_engine_for(settings)).migrate()
     uvicorn.run(
         create_app(settings, secure_cookies=secure_cookies),
         host=host,
