@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 
 from bot.core.config import Settings, load_settings
 from bot.core.errors import LanternError
@@ -123,33 +124,45 @@ def _console_command(args: argparse.Namespace, settings: Settings) -> int:
     return serve(settings, args.host, args.port, secure_cookies=not args.insecure_cookies)
 
 
+def _local_setup_command(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.core.local_setup import create_local_setup
+
+    created = create_local_setup(settings)
+    if created is not None:
+        print(f"Created a demo partner charity; its credentials are in {created}")
+    return 0
+
+
+def _front_end_command(args: argparse.Namespace, settings: Settings) -> int:
+    """``telegram`` and ``chat``: the victim-facing front ends."""
+    if args.command == "telegram":
+        from bot.frontdoor.telegram_app import main as telegram_main
+
+        return telegram_main(settings)
+    from bot.frontdoor.terminal import main as chat_main
+
+    return chat_main(settings)
+
+
+SETTINGS_FREE = frozenset({"firewall", "emulator"})
+HANDLERS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+    "local-setup": _local_setup_command,
+    "audit-verify": _records_command,
+    "purge": _records_command,
+    "erase": _records_command,
+    "staff": _console_command,
+    "console": _console_command,
+    "telegram": _front_end_command,
+    "chat": _front_end_command,
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        if args.command in ("firewall", "emulator"):
+        if args.command in SETTINGS_FREE:
             return _settings_free_command(args)
-        settings = load_settings()
-        if args.command == "local-setup":
-            from bot.core.local_setup import create_local_setup
-
-            created = create_local_setup(settings)
-            if created is not None:
-                print(f"Created a demo partner charity; its credentials are in {created}")
-            return 0
-        handlers = (
-            (("audit-verify", "purge", "erase"), _records_command),
-            (("staff", "console"), _console_command),
-        )
-        for names, handler in handlers:
-            if args.command in names:
-                return handler(args, settings)
-        if args.command == "telegram":
-            from bot.frontdoor.telegram_app import main as telegram_main
-
-            return telegram_main(settings)
-        from bot.frontdoor.terminal import main as chat_main
-
-        return chat_main(settings)
+        return HANDLERS[args.command](args, load_settings())
     except LanternError as error:
         print(f"lantern: {error}", file=sys.stderr)
         return 2
