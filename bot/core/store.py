@@ -37,6 +37,7 @@ from bot.core.keys import active_organisation_key
 from bot.core.migrations import create_engine_for, upgrade_database
 from bot.core.models import (
     Author,
+    CaseNote,
     ChatLink,
     Handoff,
     HandoffStatus,
@@ -371,7 +372,9 @@ class Store:
             _delete_handoffs(session, drafts)
             withdrawn = [h for h in handoffs if h.status is not HandoffStatus.DRAFT]
             for handoff in withdrawn:
-                session.execute(delete(ThreadMessage).where(ThreadMessage.handoff_id == handoff.id))
+                # Notes are about what the person said: they go with the person's words.
+                for sealed in (ThreadMessage, CaseNote):
+                    session.execute(delete(sealed).where(sealed.handoff_id == handoff.id))
                 handoff.status = HandoffStatus.WITHDRAWN
                 handoff.sealed_report = handoff.pseudonym = handoff.claimed_by = None
                 handoff.updated_at = handoff.closed_at = now

@@ -31,7 +31,7 @@ from bot.core.keys import (
     unlock_organisation_keys,
 )
 from bot.core.migrations import create_engine_for
-from bot.core.models import AuditEntry, Author, Base, HandoffStatus, Urgency
+from bot.core.models import AuditEntry, Author, Base, CaseNote, HandoffStatus, Urgency
 from bot.core.pseudonym import pseudonym_for
 from bot.core.store import HandoffFields, Store, StoreError
 
@@ -262,6 +262,8 @@ def test_erasure_withdraws_cases_and_deletes_everything_linked(
     key = FrontEndKey.generate()
     store.enqueue_delivery(PERSON, "reply:9", MARKER, key, admin)
     store.remember_chat(PERSON, 42, key, timedelta(days=1))
+    with store.transaction() as session:
+        session.add(CaseNote(handoff_id=submitted, created_at=store.now(), sealed_body=b"note"))
 
     result = store.erase_pseudonym(PERSON)
 
@@ -275,6 +277,8 @@ def test_erasure_withdraws_cases_and_deletes_everything_linked(
     assert store.read_thread(submitted, unlock(store, org), admin) == []
     assert store.read_report(others, unlock(store, org), admin)["story"] == MARKER
     with engine.connect() as connection:
+        notes = text("SELECT count(*) FROM case_notes WHERE handoff_id = :id")
+        assert connection.execute(notes, {"id": submitted}).scalar_one() == 0
         for table in ("handoffs", "outbox", "chat_links"):
             rows = connection.execute(text(f"SELECT * FROM {table}")).all()  # noqa: S608 - fixed table names.
             assert PERSON not in str(rows)
