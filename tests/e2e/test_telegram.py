@@ -1,0 +1,288 @@
+"""The Telegram front end end to end: people in the Bot API emulator, the real PTB front end
+(`python -m bot telegram`), the real Rasa server and the real action server."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.core.config import load_settings
+from bot.core.pseudonym import pseudonym_for
+from bot.devstack import Stack
+from bot.frontdoor.when_down import ASSISTANT_DOWN_TEXT, EMERGENCY_ROUTES_TEXT
+from bot.rasa_ext.tracker_vault import tracker_vault_for
+
+from .conftest import free_port
+
+Chat = dict[str, Any]
+WAIT_SECONDS = 60.0
+
+
+class Person:
+    """One Telegram user, driven through the emulator's control API."""
+
+    def __init__(self, emulator: str, user_id: int | None = None) -> None:
+        self.emulator = emulator
+        self.user_id = user_id or secrets.randbelow(2**40) + 1000
+        self._users = f"{emulator}/_emulator/users/{self.user_id}"
+
+    def say(self, text: str) -> None:
+        httpx.post(f"{self._users}/messages", json={"text": text}).raise_for_status()
+
+    def send(self, **content: object) -> None:
+        httpx.post(f"{self._users}/messages", json=content).raise_for_status()
+
+    def press(self, label: str) -> None:
+        httpx.post(f"{self._users}/press", json={"text": label}).raise_for_status()
+
+    def chat(self) -> Chat:
+        reply = httpx.get(f"{self._users}/chat")
+        reply.raise_for_status()
+        chat: Chat = reply.json()
+        return chat
+
+    def wait_for(self, done: Callable[[Chat], bool], what: str) -> Chat:
+        deadline = time.monotonic() + WAIT_SECONDS
+        chat = self.chat()
+        while not done(chat):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}; chat: {chat['messages']}")
+            reply = httpx.get(
+                f"{self._users}/chat", params={"since": chat["version"], "wait": 5}, timeout=10
+            )
+            chat = reply.json()
+        return chat
+
+    def wait_for_bot_text(self, fragment: str) -> Chat:
+        return self.wait_for(lambda chat: fragment in bot_text(chat), repr(fragment))
+
+
+def bot_messages(chat: Chat) -> list[dict[str, Any]]:
+    return [m for m in chat["messages"] if m["from"] == "bot" and not m["deleted"]]
+
+
+def bot_text(chat: Chat) -> str:
+    return "\n".join(m["text"] or "" for m in bot_messages(chat))
+
+
+def labels(chat: Chat) -> list[str]:
+    return [b["text"] for m in bot_messages(chat) for row in m["buttons"] for b in row]
+
+
+class FrontEnd:
+    """An emulator and a front end of their own, on free ports, beside a running Rasa."""
+
+    def __init__(self, rasa: Stack, var_dir: Path, **env: str) -> None:
+        self.processes = Stack(rasa.rasa_port, rasa.action_port, var_dir / "log")
+        self.env = dict(os.environ, LANTERN_VAR_DIR=str(var_dir), **env)
+        self.emulator = self.processes.start_telegram(self.env, free_port()).rstrip("/")
+
+    def control(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        reply = httpx.post(f"{self.emulator}/_emulator/{path}", json=body)
+        reply.raise_for_status()
+        answer: dict[str, Any] = reply.json()
+        return answer
+
+    def state(self) -> dict[str, Any]:
+        answer: dict[str, Any] = httpx.get(f"{self.emulator}/_emulator/state").json()
+        return answer
+
+    def stop(self) -> None:
+        self.processes.stop()
+
+
+@pytest.fixture(scope="module")
+def telegram(stack: Stack, e2e_var_dir: Path) -> Iterator[FrontEnd]:
+    front = FrontEnd(stack, e2e_var_dir)
+    try:
+        yield front
+    finally:
+        front.stop()
+
+
+def person(telegram: FrontEnd) -> Person:
+    return Person(telegram.emulator)
+
+
+def test_a_conversation_with_buttons(telegram: FrontEnd) -> None:
+    someone = person(telegram)
+    someone.say("/start")
+    chat = someone.wait_for_bot_text("safe to talk")
+    assert "Yes, I can talk" in labels(chat)
+    assert "Talk to a person" in labels(chat)
+    someone.press("Yes, I can talk")
+    chat = someone.wait_for_bot_text("never ask about immigration status")
+    assert "Emergency help" in labels(chat), labels(chat)
+    someone.press("Emergency help")
+    someone.wait_for_bot_text("Silent Solution")
+
+
+def test_quick_exit_deletes_every_message_in_the_chat(telegram: FrontEnd) -> None:
+    someone = person(telegram)
+    someone.say("hello")
+    someone.wait_for_bot_text("safe to talk")
+    someone.press("Not right now")
+    someone.wait_for_bot_text("/exit")
+    someone.say("/exit")
+    chat = someone.wait_for(
+        lambda chat: all(m["deleted"] for m in chat["messages"]), "every message deleted"
+    )
+    assert len(chat["messages"]) >= 4  # hello, two answers, /exit: the person's and the bot's
+    time.sleep(2)  # and nothing arrives afterwards: the chat stays empty
+    assert all(m["deleted"] for m in someone.chat()["messages"])
+
+
+def _tracker_events(var_dir: Path, user_id: int) -> list[dict[str, Any]] | None:
+    settings = load_settings({"LANTERN_VAR_DIR": str(var_dir)})
+    tracker = tracker_vault_for(settings).get(pseudonym_for(user_id, settings.pseudonym_key()))
+    return None if tracker is None else list(json.loads(tracker)["events"])
+
+
+def test_forget_asks_first_then_erases_and_wipes_the_chat(
+    telegram: FrontEnd, e2e_var_dir: Path
+) -> None:
+    someone = person(telegram)
+    someone.say("hello")
+    someone.wait_for_bot_text("safe to talk")
+    assert _tracker_events(e2e_var_dir, someone.user_id) is not None
+    someone.say("/forget")
+    someone.wait_for_bot_text("Erase everything?")
+    someone.press("Yes, erase everything")
+    # The only confirmation is a passing notice on the button, which leaves nothing in the chat.
+    someone.wait_for(
+        lambda chat: (
+            all(m["deleted"] for m in chat["messages"])
+            and chat["last_answer"] == {"text": "Everything has been erased.", "show_alert": False}
+        ),
+        "every message deleted and the erasure confirmed",
+    )
+    # Rasa's stored conversation for this person is gone too.
+    assert _tracker_events(e2e_var_dir, someone.user_id) is None
+
+
+def test_typed_intent_syntax_forces_no_intent_and_sets_no_slot(
+    telegram: FrontEnd, e2e_var_dir: Path
+) -> None:
+    someone = person(telegram)
+    someone.say('/thank{"consent_to_share": "yes"}')
+    someone.wait_for(lambda chat: len(bot_messages(chat)) >= 1, "an answer")
+    events = _tracker_events(e2e_var_dir, someone.user_id)
+    assert events is not None
+    said = [event for event in events if event["event"] == "user"]
+    assert said[0]["text"] == 'thank{"consent_to_share": "yes"}'
+    intent = said[0]["parse_data"]["intent"]
+    assert (intent["name"], intent["confidence"]) != ("thank", 1.0)  # how a forced intent looks
+    assert all(event["name"] != "consent_to_share" for event in events if event["event"] == "slot")
+
+
+def test_a_shared_location_is_deleted_at_once_and_never_stored(
+    telegram: FrontEnd, e2e_var_dir: Path
+) -> None:
+    someone = person(telegram)
+    latitude = f"51.{secrets.randbelow(10**6):06d}"
+    someone.send(location={"latitude": float(latitude), "longitude": -0.1246})
+    chat = someone.wait_for_bot_text("didn't keep it")
+    shared = [m for m in chat["messages"] if m["from"] == "user"]
+    assert [m["deleted"] for m in shared] == [True]
+    someone.send(voice=True)
+    someone.wait_for_bot_text("I can only read text messages")
+    for path in e2e_var_dir.rglob("*"):
+        if path.is_file():
+            assert latitude.encode() not in path.read_bytes(), path.name
+
+
+def test_a_429_storm_loses_nothing_and_sends_nothing_twice(telegram: FrontEnd) -> None:
+    # Telegram's limits enforced strictly, plus a run of scripted 429s on every send.
+    telegram.control("flood", {"limits": True, "count": 6, "retry_after": 1})
+    people = [person(telegram) for _ in range(8)]
+    try:
+        threads = [threading.Thread(target=p.say, args=("hello",)) for p in people]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for someone in people:
+            chat = someone.wait_for_bot_text("safe to talk")
+            greetings = [m for m in bot_messages(chat) if "safe to talk" in (m["text"] or "")]
+            assert len(greetings) == 1
+        assert telegram.state()["flood"]["refused"] >= 6
+    finally:
+        telegram.control("flood", {"limits": False, "count": 0})
+
+
+def test_webhook_mode_refuses_updates_without_the_right_secret(
+    stack: Stack, e2e_var_dir: Path, tmp_path: Path
+) -> None:
+    secret_file = tmp_path / "webhook.secret"
+    secret_file.write_text(secrets.token_urlsafe(32))
+    port = free_port()
+    front = FrontEnd(
+        stack,
+        e2e_var_dir,
+        LANTERN_TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram",
+        LANTERN_TELEGRAM_WEBHOOK_PORT=str(port),
+        LANTERN_TELEGRAM_WEBHOOK_SECRET_FILE=str(secret_file),
+    )
+    try:
+        someone = Person(front.emulator)
+        deadline = time.monotonic() + WAIT_SECONDS
+        while front.state()["webhook"] is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        # The emulator pushes updates with the secret given in setWebhook: they are answered.
+        someone.say("hello")
+        someone.wait_for_bot_text("safe to talk")
+        forged = {
+            "update_id": 999_999,
+            "message": {
+                "message_id": 1,
+                "date": int(time.time()),
+                "chat": {"id": someone.user_id, "type": "private"},
+                "from": {"id": someone.user_id, "is_bot": False, "first_name": "X"},
+                "text": "hello",
+            },
+        }
+        url = f"http://127.0.0.1:{port}/telegram"
+        for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong" * 8}):
+            assert httpx.post(url, json=forged, headers=headers).status_code == 403
+    finally:
+        front.stop()
+
+
+def test_rasa_stopped_mid_conversation_gets_999_and_the_queued_message_answered_later(
+    e2e_var_dir: Path,
+) -> None:
+    env = dict(os.environ, LANTERN_VAR_DIR=str(e2e_var_dir))
+    rasa = Stack(free_port(), free_port(), e2e_var_dir / "log")
+    rasa.start(env)
+    front = FrontEnd(rasa, e2e_var_dir)
+    restarted = Stack(rasa.rasa_port, rasa.action_port, e2e_var_dir / "log")
+    try:
+        someone = Person(front.emulator)
+        someone.say("hello")
+        someone.wait_for_bot_text("safe to talk")
+        # Given Rasa and the action server stopped mid-conversation
+        rasa.stop()
+        someone.say("I want to report what my husband does")
+        # Then the front end still answers with the emergency routes and says it will be back
+        chat = someone.wait_for_bot_text(ASSISTANT_DOWN_TEXT)
+        assert EMERGENCY_ROUTES_TEXT in bot_text(chat)
+        # And once they are back, the queued message is answered without being sent again
+        restarted.start(env)
+        chat = someone.wait_for_bot_text("what has been happening")
+        assert [m["text"] for m in chat["messages"] if m["from"] == "user"] == [
+            "hello",
+            "I want to report what my husband does",
+        ]
+    finally:
+        front.stop()
+        rasa.stop()
+        restarted.stop()
