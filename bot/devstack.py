@@ -1,6 +1,7 @@
-"""Starts and stops the local stack (action server, Rasa server) for ``make run`` and the tests.
+"""Starts and stops the local stack for ``make run`` and the tests: the action server, the Rasa
+server and, for Telegram, the Bot API emulator with the front end polling it.
 
-Both servers bind to loopback only: Rasa's channels have no authentication.
+Every server binds to loopback only: Rasa's channels have no authentication.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ LOGGING_CONFIG = PROJECT_ROOT / "logging.yml"
 LOOPBACK = "127.0.0.1"
 DEFAULT_RASA_PORT = 5005
 DEFAULT_ACTION_PORT = 5055
+DEFAULT_EMULATOR_PORT = 8081
 
 
 class StackStartError(LanternError):
@@ -61,7 +63,7 @@ class Stack:
     def rasa_url(self) -> str:
         return f"http://{LOOPBACK}:{self.rasa_port}"
 
-    def start(self, env: Mapping[str, str], timeout_seconds: float = 180.0) -> None:
+    def start(self, env: Mapping[str, str], timeout_seconds: float = 300.0) -> None:
         for port in (self.rasa_port, self.action_port):
             ensure_port_free(port)
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -114,6 +116,23 @@ class Stack:
         wait_until_healthy(f"http://{LOOPBACK}:{self.action_port}/health", deadline, self)
         wait_until_healthy(f"{self.rasa_url}/webhooks/frontdoor/", deadline, self)
 
+    def start_telegram(
+        self, env: Mapping[str, str], emulator_port: int, timeout_seconds: float = 30.0
+    ) -> str:
+        """Start the emulator and the Telegram front end on this stack; returns the chat page."""
+        ensure_port_free(emulator_port)
+        run_env = quiet_environment(env)
+        emulator = f"http://{LOOPBACK}:{emulator_port}"
+        self._spawn(
+            [str(APP_PYTHON), "-m", "bot", "emulator", "--port", str(emulator_port)],
+            run_env,
+            "emulator",
+        )
+        wait_until_healthy(f"{emulator}/_emulator/state", time.monotonic() + timeout_seconds, self)
+        run_env.update(LANTERN_RASA_URL=self.rasa_url, LANTERN_TELEGRAM_BASE_URL=f"{emulator}/bot")
+        self._spawn([str(APP_PYTHON), "-m", "bot", "telegram"], run_env, "telegram")
+        return f"{emulator}/"
+
     def _spawn(self, command: list[str], env: Mapping[str, str], name: str) -> None:
         log = (self.log_dir / f"{name}-{self.rasa_port}.log").open("ab")
         self.processes.append(
@@ -156,7 +175,10 @@ def wait_until_healthy(url: str, deadline: float, stack: Stack) -> None:
 
 
 def main(argv: list[str]) -> int:
-    """``make run``: start the stack, then chat in this terminal until /exit or Ctrl-C."""
+    """``make run``: start everything and serve the chat page until interrupted.
+
+    ``--chat`` chats in this terminal instead of starting the emulator and the Telegram front end.
+    """
     from bot.core.config import load_settings
     from bot.frontdoor.terminal import main as chat
 
@@ -167,12 +189,15 @@ def main(argv: list[str]) -> int:
     print("Starting Lantern (Rasa and the action server take about 30 seconds)...", flush=True)
     try:
         stack.start(os.environ)
-        if "--no-chat" in argv:
-            print(f"Lantern is running on {stack.rasa_url}. Ctrl-C stops it.", flush=True)
-            while stack.alive():
-                time.sleep(1)
-            return 1
-        return chat(settings)
+        if "--chat" in argv:
+            return chat(settings)
+        page = stack.start_telegram(os.environ, DEFAULT_EMULATOR_PORT)
+        print(f"Lantern is running. Chat with it at {page} (Ctrl-C stops it).", flush=True)
+        # Waits on the servers, not on stdin, so it also runs with no terminal attached.
+        while stack.alive():
+            time.sleep(1)
+        print(f"A server stopped; see the logs in {stack.log_dir}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 0
     finally:
