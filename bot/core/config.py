@@ -72,10 +72,6 @@ class Settings:
         """Seals the chat ids and outbox messages only the front end may read."""
         return read_secret_file(self.front_end_key_file, "LANTERN_FRONT_END_KEY_FILE")
 
-    @property
-    def uses_local_emulator(self) -> bool:
-        return self.telegram_token_file is None and self.telegram_token_variable is None
-
     def telegram_token(self) -> str:
         """The bot token: from its file, else TELEGRAM_BOT_TOKEN, else the local dev token."""
         if self.telegram_token_file is not None:
