@@ -11,7 +11,7 @@ MODEL := models/lantern.tar.gz
 TRAINING_INPUTS := config.yml $(shell find domain data/nlu data/rules data/stories -name '*.yml' 2>/dev/null)
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help setup keys train run test lint typecheck validate unit e2e nlu-report bench lock clean
+.PHONY: help setup keys train run chat test lint typecheck validate unit e2e nlu-report bench lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -38,8 +38,11 @@ $(MODEL): $(TRAINING_INPUTS) $(RASA_VENV)/.installed
 		--out models --fixed-model-name lantern --quiet
 	touch $@
 
-run: setup keys train ## Start Rasa and the action server on loopback and chat in this terminal
+run: setup keys train ## Start the emulator, the Telegram front end, Rasa and the actions; chat at http://127.0.0.1:8081/
 	$(VENV)/bin/python -m bot.devstack
+
+chat: setup keys train ## Start Rasa and the actions and chat in this terminal instead
+	$(VENV)/bin/python -m bot.devstack --chat
 
 lint: $(VENV)/.installed ## ruff (with bandit rules) and ruff-format
 	$(VENV)/bin/ruff check bot actions tests
