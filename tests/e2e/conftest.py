@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -15,13 +14,7 @@ from bot.core.config import load_settings
 from bot.core.local_setup import create_local_setup
 from bot.devstack import MODEL_PATH, Stack
 from bot.frontdoor.rasa_client import BotMessage, RasaFrontDoorClient
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+from tests.support import free_port
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -32,7 +32,8 @@ from bot.core.store import Store, create_engine_for
 from bot.devstack import Stack
 from bot.frontdoor.rasa_client import RasaFrontDoorClient
 from tests.conftest import POSTGRES_URL
-from tests.e2e.conftest import Conversation, free_port, text_of
+from tests.e2e.conftest import Conversation, text_of
+from tests.support import free_port
 
 REDIS_URL = "redis://127.0.0.1:6379/11"
 

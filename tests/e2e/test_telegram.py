@@ -20,8 +20,7 @@ from bot.core.pseudonym import pseudonym_for
 from bot.devstack import Stack
 from bot.frontdoor.when_down import ASSISTANT_DOWN_TEXT, EMERGENCY_ROUTES_TEXT
 from bot.rasa_ext.tracker_vault import tracker_vault_for
-
-from .conftest import free_port
+from tests.support import free_port
 
 Chat = dict[str, Any]
 WAIT_SECONDS = 60.0

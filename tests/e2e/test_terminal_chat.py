@@ -11,8 +11,7 @@ from pathlib import Path
 from bot.core.config import PROJECT_ROOT, load_settings
 from bot.devstack import Stack
 from bot.rasa_ext.tracker_vault import tracker_vault_for
-
-from .conftest import free_port
+from tests.support import free_port
 
 
 def chat(lines: list[str], rasa_url: str, var_dir: Path) -> str:

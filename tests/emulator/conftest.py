@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -16,6 +15,7 @@ from starlette.types import ASGIApp
 from telegram import Bot
 
 from bot.emulator import Emulator, create_app
+from tests.support import free_port
 
 TOKEN = "123456789:emulator-test-token"
 
@@ -39,12 +39,6 @@ class Running:
     @property
     def base_url(self) -> str:
         return f"{self.url}/bot"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextlib.contextmanager

@@ -10,7 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.emulator.conftest import TOKEN, free_port
+from tests.emulator.conftest import TOKEN
+from tests.support import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 

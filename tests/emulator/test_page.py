@@ -4,26 +4,15 @@ button, the person clicks it, and a deletion shows as "Message deleted"."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, async_playwright, expect
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
 from tests.emulator.conftest import Running
+from tests.support import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
 
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "emulator-chat.png"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+SCREENSHOT = SCREENSHOTS / "emulator-chat.png"
 USER = 31337
 
 pytestmark = pytest.mark.browser
