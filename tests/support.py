@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
+from typing import Any
 
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+DOMAIN_DIR = ROOT / "domain"
 # Debian's package, launched by path: a browser download cannot work on these machines.
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps dialling Google on a closed network.
@@ -26,3 +31,15 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def load_domain(domain_dir: Path = DOMAIN_DIR) -> dict[str, Any]:
+    """The Rasa domain as the action server receives it: every file of ``domain/`` merged."""
+    merged: dict[str, Any] = {}
+    for path in sorted(domain_dir.rglob("*.yml")):
+        for key, value in (yaml.safe_load(path.read_text()) or {}).items():
+            if isinstance(value, dict):
+                merged.setdefault(key, {}).update(value)
+            elif isinstance(value, list):
+                merged.setdefault(key, []).extend(value)
+    return merged

@@ -3,28 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from rasa_sdk import Tracker
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import load_domain
+
 SENDER = "a" * 64
 
 
 @pytest.fixture(scope="session")
 def domain() -> dict[str, Any]:
-    """The domain as the action server receives it: every file of domain/ merged."""
-    merged: dict[str, Any] = {}
-    for path in sorted((ROOT / "domain").rglob("*.yml")):
-        for key, value in (yaml.safe_load(path.read_text()) or {}).items():
-            if isinstance(value, dict):
-                merged.setdefault(key, {}).update(value)
-            elif isinstance(value, list):
-                merged.setdefault(key, []).extend(value)
-    return merged
+    return load_domain()
 
 
 TrackerFactory = Callable[..., Tracker]

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+
+from tests.support import load_domain
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,17 +29,6 @@ ASKING_TERMS = re.compile(
 
 # A sentence that asks without a question mark: "Tell me your ...", "Please enter ...".
 REQUEST = re.compile(r"(tell|please|type|enter|give|share|pick|write|send|upload)\b", re.I)
-
-
-def load_domain(domain_dir: Path) -> dict[str, Any]:
-    merged: dict[str, Any] = {}
-    for path in sorted(domain_dir.rglob("*.yml")):
-        for key, value in (yaml.safe_load(path.read_text()) or {}).items():
-            if isinstance(value, dict):
-                merged.setdefault(key, {}).update(value)
-            elif isinstance(value, list):
-                merged.setdefault(key, []).extend(value)
-    return merged
 
 
 def sentences(text: str) -> Iterator[str]:
