@@ -353,13 +353,7 @@ def _unwrap(kind: str, wrapped: bytes, secret: bytes) -> OrganisationPrivateKey:
 
 
 def _derive(secret: bytes, salt: bytes, params: KdfParams) -> bytes:
-    return Argon2id(
-        salt=salt,
-        length=32,
-        iterations=params.iterations,
-        lanes=params.lanes,
-        memory_cost=params.memory_cost_kib,
-    ).derive(secret)
+    return _argon2(salt, params).derive(secret)
 
 
 def _check_kdf(params: KdfParams) -> None:
