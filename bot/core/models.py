@@ -104,6 +104,13 @@ class Organisation(Base):
     id: Mapped[str] = mapped_column(String(ID_CHARS), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # What the organisation covers, for routing (migration 0003): lists of tokens from
+    # ``bot.core.report_fields`` (nations, English regions, help types) and language codes.
+    # Null means "any", so an organisation that declared nothing still receives handoffs.
+    covers_nations: Mapped[list[Any] | None] = mapped_column(JSON)
+    covers_regions: Mapped[list[Any] | None] = mapped_column(JSON)
+    languages: Mapped[list[Any] | None] = mapped_column(JSON)
+    help_types: Mapped[list[Any] | None] = mapped_column(JSON)
 
 
 class OrganisationKey(Base):
@@ -235,6 +242,19 @@ class ChatLink(Base):
     pseudonym: Mapped[str] = mapped_column(String(PSEUDONYM_HEX_CHARS), primary_key=True)
     sealed_chat_id: Mapped[bytes] = mapped_column(LargeBinary)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class DirectoryEntry(Base):
+    """A supervisor's version of one advice service (migration 0003), replacing or adding to the
+    vetted file ``data/services/directory.yml``; ``entry`` has the file's shape, source and
+    verified date included, and is validated exactly like the file."""
+
+    __tablename__ = "directory_entries"
+
+    service_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    entry: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
 
 
 class AuditEntry(Base):
