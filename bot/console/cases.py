@@ -24,7 +24,7 @@ from bot.core.crypto import (
 from bot.core.errors import LanternError
 from bot.core.keys import active_organisation_key
 from bot.core.models import Author, CaseNote, Handoff, HandoffStatus, Staff, Urgency, new_id
-from bot.core.store import Store
+from bot.core.store import Store, caseworker_reply_key
 
 OUTCOMES = {
     "advice_given": "Advice given",
@@ -127,7 +127,11 @@ class Cases:
         text = _bounded(text)
         message_id = self.store.add_thread_message(handoff_id, Author.STAFF, text, viewer.actor)
         self.store.enqueue_delivery(
-            handoff.pseudonym, f"reply.{message_id}", text, self.front_end_key, viewer.actor
+            handoff.pseudonym,
+            caseworker_reply_key(message_id),
+            text,
+            self.front_end_key,
+            viewer.actor,
         )
 
     def add_note(self, viewer: ConsoleSession, handoff_id: str, text: str) -> None:

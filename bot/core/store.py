@@ -52,6 +52,10 @@ __all__ = ["Store", "create_engine_for", "seal_report_for_organisation", "upgrad
 
 REPORT_FORMAT = 1
 _DEDUPE_KEY = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+# Outbox rows whose dedupe key starts with this carry a caseworker's words, which the front end
+# presents as such and answers to which it passes back into the case thread.
+CASEWORKER_REPLY_PREFIX = "reply."
+_ANSWERABLE = (HandoffStatus.OPEN, HandoffStatus.CLAIMED)
 _NEXT_STATUS = {
     HandoffStatus.DRAFT: {HandoffStatus.OPEN},
     HandoffStatus.OPEN: {HandoffStatus.CLAIMED, HandoffStatus.CLOSED},
@@ -123,6 +127,12 @@ class Delivery:
     id: str
     pseudonym: str
     text: str
+    from_caseworker: bool = False
+
+
+def caseworker_reply_key(thread_message_id: str) -> str:
+    """The outbox dedupe key of a caseworker's reply: one delivery per thread message."""
+    return f"{CASEWORKER_REPLY_PREFIX}{thread_message_id}"
 
 
 def seal_report_for_organisation(
@@ -258,6 +268,21 @@ class Store:
             append_audit(session, actor, "thread.add", now, handoff_id)
             return message.id
 
+    def add_message_from_person(self, pseudonym: str, text: str) -> str | None:
+        """The person answers their caseworker: into the thread of their newest case that is
+        still open or claimed. None when there is none (closed, withdrawn or never shared)."""
+        _require_pseudonym(pseudonym)
+        with self.transaction() as session:
+            handoff_id = session.scalars(
+                select(Handoff.id)
+                .where(Handoff.pseudonym == pseudonym)
+                .where(Handoff.status.in_(_ANSWERABLE))
+                .order_by(Handoff.created_at.desc())
+            ).first()
+        if handoff_id is None:
+            return None
+        return self.add_thread_message(handoff_id, Author.PERSON, text, PERSON)
+
     def read_thread(
         self, handoff_id: str, private_keys: Mapping[str, OrganisationPrivateKey], actor: Actor
     ) -> list[tuple[Author, datetime, str]]:
@@ -323,6 +348,7 @@ class Store:
                     row.id,
                     row.pseudonym,
                     open_as_front_end(row.sealed_payload, keys, _outbox_binding(row.id)).decode(),
+                    from_caseworker=row.dedupe_key.startswith(CASEWORKER_REPLY_PREFIX),
                 )
                 for row in rows
             ]

@@ -13,12 +13,12 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from bot.core.crypto import FrontEndKey
-from bot.core.store import Store, StoreError
+from bot.core.store import Delivery, Store, StoreError
 
 logger = logging.getLogger(__name__)
 
-# Sends one text to one chat and returns the Telegram message id, or None when it failed.
-SendText = Callable[[int, str], Awaitable[int | None]]
+# Sends one delivery to one chat and returns the Telegram message id, or None when it failed.
+SendDelivery = Callable[[int, Delivery], Awaitable[int | None]]
 
 
 class OutboxCourier:
@@ -27,7 +27,7 @@ class OutboxCourier:
         self._keys = {key.key_id: key}
         self._sent: set[str] = set()
 
-    async def deliver_pending(self, send: SendText) -> int:
+    async def deliver_pending(self, send: SendDelivery) -> int:
         """One pass over the outbox; returns how many messages were sent in it."""
         pending = await asyncio.to_thread(self._store.pending_deliveries, self._keys)
         sent = 0
@@ -39,7 +39,7 @@ class OutboxCourier:
                 if chat_id is None:
                     # Left, erased or expired: retention purges the row; nobody to send it to.
                     continue
-                if await send(chat_id, delivery.text) is None:
+                if await send(chat_id, delivery) is None:
                     continue
                 self._sent.add(delivery.id)
                 sent += 1

@@ -28,7 +28,7 @@ from telegram.ext import filters as f
 from bot.core.config import Settings
 from bot.core.crypto import FrontEndKey
 from bot.core.log_hygiene import install_log_hygiene
-from bot.core.store import Store, create_engine_for
+from bot.core.store import Delivery, Store, create_engine_for
 from bot.frontdoor.flood import FloodControl
 from bot.frontdoor.outbox import OutboxCourier
 from bot.frontdoor.rasa_client import RasaFrontDoorClient
@@ -101,8 +101,8 @@ async def serve(app: Application, settings: Settings, stop: asyncio.Event) -> No
     front_end = front_end_of(app)
     courier = OutboxCourier(front_end.store, front_end.front_end_key)
 
-    async def send_text(chat_id: int, text: str) -> int | None:
-        return await front_end.send(app.bot, chat_id, text)
+    async def deliver(chat_id: int, delivery: Delivery) -> int | None:
+        return await front_end.deliver(app.bot, chat_id, delivery)
 
     async with app:
         webhook = None
@@ -118,7 +118,7 @@ async def serve(app: Application, settings: Settings, stop: asyncio.Event) -> No
                 _every(RETRY_WAITING_SECONDS, lambda: front_end.retry_waiting(app.bot), "retry")
             ),
             asyncio.create_task(
-                _every(OUTBOX_SECONDS, lambda: courier.deliver_pending(send_text), "outbox")
+                _every(OUTBOX_SECONDS, lambda: courier.deliver_pending(deliver), "outbox")
             ),
         ]
         logger.info("Telegram front end running (%s)", "webhook" if webhook else "long polling")

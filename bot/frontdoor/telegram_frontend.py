@@ -13,14 +13,16 @@ import time
 from collections import defaultdict
 from datetime import timedelta
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.core.crypto import FrontEndKey
-from bot.core.errors import AssistantUnavailableError
+from bot.core.errors import AssistantUnavailableError, LanternError
 from bot.core.pseudonym import pseudonym_for
-from bot.core.store import Store
+from bot.core.safety import SafetySignal, default_safety_net
+from bot.core.store import Delivery, Store
 from bot.frontdoor import telegram_render as say
 from bot.frontdoor.memory import ChatTrail, Waiting, WaitingRoom
 from bot.frontdoor.rasa_client import BotMessage, RasaFrontDoorClient
@@ -61,6 +63,10 @@ class FrontEnd:
         # Bumped by the quick exit: a turn that was in flight then is dropped, not shown.
         self._exits: defaultdict[str, int] = defaultdict(int)
         self._linked_at: dict[str, float] = {}
+        # People talking with their caseworker: what they type goes to the case thread. Memory
+        # only; after a restart their next message reaches the assistant, which loses nothing.
+        self.with_caseworker: set[str] = set()
+        self.safety = default_safety_net()
 
     def pseudonym(self, user_id: int) -> str:
         return pseudonym_for(user_id, self._pseudonym_key)
@@ -96,7 +102,10 @@ class FrontEnd:
             await self.send(context.bot, message.chat_id, say.HELP_TEXT)
         elif command == "language":
             await self.send(context.bot, message.chat_id, say.LANGUAGE_TEXT)
+        elif pseudonym in self.with_caseworker and command != "start":
+            await self.relay(context.bot, message.chat_id, pseudonym, message.text)
         else:
+            self.with_caseworker.discard(pseudonym)
             text = GREET_PAYLOAD if command == "start" else say.neutralise(message.text)
             if text:
                 await self.converse(context.bot, message.chat_id, pseudonym, text)
@@ -112,7 +121,14 @@ class FrontEnd:
                 toast = "Everything has been erased."
             elif query.data == say.FORGET_NO:
                 await self.send(context.bot, chat_id, say.KEPT_TEXT)
+            elif query.data == say.RELAY_EMERGENCY:
+                await self.send(context.bot, chat_id, EMERGENCY_ROUTES_TEXT, say.relay_keyboard())
+            elif query.data == say.BACK_TO_ASSISTANT:
+                self.with_caseworker.discard(pseudonym)
+                await self.converse(context.bot, chat_id, pseudonym, GREET_PAYLOAD)
             else:
+                # Any of the assistant's buttons: the person chose to talk to the assistant.
+                self.with_caseworker.discard(pseudonym)
                 payload = self.codec.decode(query.data or "")
                 if payload is None:
                     await self.send(context.bot, chat_id, say.EXPIRED_BUTTON_TEXT)
@@ -204,12 +220,50 @@ class FrontEnd:
         self.trail.add(chat_id, sent.message_id, sent.date.timestamp())
         return sent.message_id
 
+    # --- the caseworker ------------------------------------------------------------------
+
+    async def deliver(self, bot: Bot, chat_id: int, delivery: Delivery) -> int | None:
+        """An outbox message; a caseworker's starts a conversation with them."""
+        if not delivery.from_caseworker:
+            return await self.send(bot, chat_id, delivery.text)
+        sent = await self.send(
+            bot, chat_id, say.from_caseworker(delivery.text), say.relay_keyboard()
+        )
+        if sent is not None:
+            self.with_caseworker.add(delivery.pseudonym)
+        return sent
+
+    async def relay(self, bot: Bot, chat_id: int, pseudonym: str, text: str) -> None:
+        """Pass the person's words to their caseworker; danger is answered here first."""
+        signal = self.safety.check(text)
+        if signal is not None:
+            await self.send(
+                bot,
+                chat_id,
+                say.SAMARITANS_TEXT if signal is SafetySignal.SUICIDAL else EMERGENCY_ROUTES_TEXT,
+            )
+        try:
+            async with self._locks[pseudonym]:
+                sent = await asyncio.to_thread(self.store.add_message_from_person, pseudonym, text)
+        except (LanternError, SQLAlchemyError) as error:
+            logger.error("a message to a caseworker could not be stored: %s", type(error).__name__)
+            await self.send(bot, chat_id, say.RELAY_FAILED_TEXT, say.relay_keyboard())
+            return
+        if sent is None:
+            self.with_caseworker.discard(pseudonym)
+            await self.send(bot, chat_id, say.CASE_ENDED_TEXT)
+            if text := say.neutralise(text):
+                await self.converse(bot, chat_id, pseudonym, text)
+            return
+        await self.send(bot, chat_id, say.RELAYED_TEXT, say.relay_keyboard())
+
     # --- leaving ---------------------------------------------------------------------------
 
     async def quick_exit(self, bot: Bot, chat_id: int, pseudonym: str) -> int:
         """Delete every deletable message of the chat first, then end the session and the link."""
         self._exits[pseudonym] += 1
         self.waiting.forget(pseudonym)
+        self.with_caseworker.discard(pseudonym)
         deleted = 0
         for batch in self.trail.take(chat_id):
             try:

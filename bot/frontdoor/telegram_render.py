@@ -109,3 +109,39 @@ PLACE_OR_PERSON_DELETED_TEXT = (
     "I deleted what you just shared from this chat, because a location or a contact could show "
     "where you are or who you know. I didn't keep it. You never need to share these with me."
 )
+
+# Talking with a caseworker. Their words arrive through the outbox; while the person is in this
+# conversation what they type goes into the case thread instead of to the assistant.
+BACK_TO_ASSISTANT = OWN_PREFIX + "assistant"
+RELAY_EMERGENCY = OWN_PREFIX + "emergency"
+RELAYED_TEXT = "Sent to your caseworker. They will answer here. If you are in danger now, call 999."
+CASE_ENDED_TEXT = (
+    "Your conversation with the caseworker has ended, so I couldn't pass that on. "
+    "I'm here to help instead."
+)
+RELAY_FAILED_TEXT = (
+    "I couldn't pass your message on just now. Please send it again in a few minutes. "
+    "If you are in danger now, call 999."
+)
+SAMARITANS_TEXT = (
+    "If you are having thoughts of ending your life, Samaritans are there day and night: "
+    "call 116 123, it's free. If you might act on these feelings now, please call 999."
+)
+
+
+def from_caseworker(text: str) -> str:
+    return (
+        f"Your caseworker wrote:\n\n{text}\n\n"
+        "Anything you write now goes to your caseworker. "
+        "To talk to me, the assistant, instead, press “Back to the assistant”."
+    )
+
+
+def relay_keyboard() -> InlineKeyboardMarkup:
+    """The way out while talking with a caseworker: both answer without Rasa."""
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton("Emergency help", callback_data=RELAY_EMERGENCY)],
+            [InlineKeyboardButton("Back to the assistant", callback_data=BACK_TO_ASSISTANT)],
+        ]
+    )

@@ -22,7 +22,7 @@ from bot.core.crypto import (
     WrongPassphraseError,
     envelope_key_id,
 )
-from bot.core.firewall import Firewall
+from bot.core.firewall import REDACTION_MARK, Firewall
 from bot.core.keys import (
     Provisioned,
     provision_organisation,
@@ -33,7 +33,7 @@ from bot.core.keys import (
 from bot.core.migrations import create_engine_for
 from bot.core.models import AuditEntry, Author, Base, CaseNote, HandoffStatus, Urgency
 from bot.core.pseudonym import pseudonym_for
-from bot.core.store import HandoffFields, Store, StoreError
+from bot.core.store import HandoffFields, Store, StoreError, caseworker_reply_key
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_PASSPHRASE = "admin passphrase for tests"
@@ -221,6 +221,44 @@ def test_thread_messages_are_redacted_sealed_and_ordered(
 
     assert [author for author, _, _ in thread] == [Author.PERSON, Author.STAFF]
     assert MARKER in thread[0][2] and "ZU1234567" not in thread[0][2]
+
+
+def test_the_persons_answer_joins_their_newest_open_case_redacted(
+    store: Store, org: Provisioned, admin: Actor, clock: Clock
+) -> None:
+    """Given two cases of the person, the newer one claimed, When they answer their caseworker,
+    Then the answer joins the newer case's thread with immigration detail removed; once that
+    case and the older one are closed there is nowhere to put an answer."""
+    older = submit(store, org, admin)
+    clock.advance(0.01)
+    newer = submit(store, org, admin)
+    store.set_handoff_status(newer, HandoffStatus.CLAIMED, admin, claimed_by=org.admin_staff_id)
+
+    message_id = store.add_message_from_person(PERSON, f"{MARKER} and {IMMIGRATION}")
+
+    thread = store.read_thread(newer, unlock(store, org), admin)
+    assert message_id is not None
+    assert [author for author, _, _ in thread] == [Author.PERSON]
+    assert MARKER in thread[0][2] and REDACTION_MARK in thread[0][2]
+    assert "BRP" not in thread[0][2] and "ZU1234567" not in thread[0][2]
+    assert store.read_thread(older, unlock(store, org), admin) == []
+    assert store.add_message_from_person(SOMEONE_ELSE, MARKER) is None
+    for handoff_id in (older, newer):
+        store.set_handoff_status(handoff_id, HandoffStatus.CLOSED, admin)
+    assert store.add_message_from_person(PERSON, MARKER) is None
+
+
+def test_outbox_marks_a_caseworkers_reply_as_theirs(store: Store) -> None:
+    key = FrontEndKey.generate()
+    store.enqueue_delivery(PERSON, caseworker_reply_key("m1"), "Hello", key, Actor("staff"))
+    store.enqueue_delivery(PERSON, "notice.1", "Something else", key, Actor("system"))
+
+    pending = store.pending_deliveries({key.key_id: key})
+
+    assert [(d.text, d.from_caseworker) for d in pending] == [
+        ("Hello", True),
+        ("Something else", False),
+    ]
 
 
 def test_outbox_is_idempotent_and_drops_content_once_delivered(store: Store) -> None:
