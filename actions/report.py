@@ -17,7 +17,7 @@ from bot.core.directory import default_directory
 from bot.core.errors import LanternError
 from bot.core.models import HandoffStatus, Urgency
 from bot.core.report_fields import NOT_GIVEN, RED_FLAGS, YES, urgency_level
-from bot.core.routing import route_handoff
+from bot.core.routing import RoutingNeed, route_handoff
 from bot.core.store import HandoffFields
 
 logger = logging.getLogger(__name__)
@@ -62,14 +62,16 @@ def fields_from(answers: dict[str, Any], urgency: str) -> HandoffFields:
     )
 
 
-def share_with_caseworker(pseudonym: str, answers: dict[str, Any], urgency: str) -> str:
-    """Seal the report to the partner organisation and open it as a handoff."""
+def share_with_caseworker(
+    pseudonym: str, answers: dict[str, Any], urgency: str, language: str | None = None
+) -> str:
+    """Seal the report to the partner organisation that fits the person and open a handoff."""
     store = runtime.store()
+    fields = fields_from(answers, urgency)
+    need = RoutingNeed(fields.nation, fields.region, frozenset(fields.help_types), language)
     with store.transaction() as session:
-        organisation_id = route_handoff(session)
-    handoff_id = store.save_handoff(
-        pseudonym, organisation_id, fields_from(answers, urgency), answers
-    )
+        organisation_id = route_handoff(session, need)
+    handoff_id = store.save_handoff(pseudonym, organisation_id, fields, answers)
     store.set_handoff_status(handoff_id, HandoffStatus.OPEN, PERSON)
     return handoff_id
 
@@ -94,7 +96,8 @@ class ActionSubmitReport(Action):
         events = forget_answers()
         if answers["consent_to_share"] == YES:
             try:
-                share_with_caseworker(tracker.sender_id, answers, urgency)
+                language = tracker.get_slot("language")
+                share_with_caseworker(tracker.sender_id, answers, urgency, language)
                 dispatcher.utter_message(response="utter_report_shared")
             except LanternError as error:
                 logger.error("report could not be shared: %s", type(error).__name__)

@@ -12,10 +12,11 @@ from sqlalchemy import Engine, select
 
 from actions import runtime
 from actions.report import REPORT_SLOTS, ActionDiscardReport, ActionSubmitReport
-from bot.core.audit import Actor
+from bot.core.audit import SYSTEM, Actor
 from bot.core.crypto import KdfParams
 from bot.core.keys import provision_organisation, unlock_organisation_keys
 from bot.core.models import Handoff, HandoffStatus, Urgency
+from bot.core.routing import set_organisation_coverage
 from bot.core.store import Store
 
 from .conftest import SENDER, TrackerFactory
@@ -89,6 +90,38 @@ async def test_a_shared_report_is_sealed_to_the_charity_without_immigration_deta
     assert any("Live Fear Free" in (message.get("text") or "") for message in messages)
     assert {event["name"] for event in events} == set(REPORT_SLOTS)
     assert all(event["value"] is None for event in events)
+
+
+async def test_the_report_goes_to_the_partner_covering_the_persons_nation_and_language(
+    store: Store, fast_kdf: KdfParams, make_tracker: TrackerFactory, domain: dict[str, Any]
+) -> None:
+    # Given, oldest first, a partner for England only, one for Wales in English only, and one
+    # for Wales in English and Welsh
+    now = datetime.datetime.now(datetime.UTC)
+    coverages = (("england", "en"), ("wales", "en"), ("wales", "cy,en"))
+    with store.transaction() as session:
+        england, wales_en, wales_cy = (
+            provision_organisation(
+                session, "Partner", PASSPHRASE, now + datetime.timedelta(minutes=age), kdf=fast_kdf
+            ).organisation_id
+            for age in range(len(coverages))
+        )
+        for organisation_id, (nation, languages) in zip(
+            (england, wales_en, wales_cy), coverages, strict=True
+        ):
+            set_organisation_coverage(
+                session,
+                organisation_id,
+                actor=SYSTEM,
+                now=now,
+                nations=[nation],
+                languages=languages.split(","),
+            )
+    # When a person in Wales who chose Welsh shares a report
+    await submit(make_tracker(**{**ANSWERS, "language": "cy"}), domain)
+    # Then the Welsh-speaking partner in Wales receives it
+    with store.transaction() as session:
+        assert session.scalars(select(Handoff.organisation_id)).one() == wales_cy
 
 
 async def test_without_consent_nothing_is_stored(
