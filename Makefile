@@ -11,7 +11,7 @@ MODEL := models/lantern.tar.gz
 TRAINING_INPUTS := config.yml $(shell find domain data/nlu data/rules data/stories -name '*.yml' 2>/dev/null)
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help setup keys train run chat test lint typecheck validate unit e2e nlu-report bench lock clean
+.PHONY: help setup keys demo-code train run chat test lint typecheck validate unit e2e nlu-report bench lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -31,6 +31,9 @@ $(RASA_VENV)/.installed: requirements/rasa.lock
 keys: $(VENV)/.installed ## Create keys, the database and a demo partner charity under var/ (never overwrites)
 	$(VENV)/bin/python -m bot local-setup
 
+demo-code: $(VENV)/.installed ## Print the demo caseworker's current sign-in code (local runs only)
+	@$(VENV)/bin/python -m bot demo-code
+
 train: $(MODEL) ## Train the Rasa model when config.yml, domain/ or training data changed
 
 $(MODEL): $(TRAINING_INPUTS) $(RASA_VENV)/.installed
@@ -38,7 +41,7 @@ $(MODEL): $(TRAINING_INPUTS) $(RASA_VENV)/.installed
 		--out models --fixed-model-name lantern --quiet
 	touch $@
 
-run: setup keys train ## Start the emulator, the Telegram front end, Rasa and the actions; chat at http://127.0.0.1:8081/
+run: setup keys train ## Start everything: chat at http://127.0.0.1:8081/, console at http://127.0.0.1:8080/
 	$(VENV)/bin/python -m bot.devstack
 
 chat: setup keys train ## Start Rasa and the actions and chat in this terminal instead

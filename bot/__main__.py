@@ -31,6 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "local-setup", help="create keys, the database and a demo partner charity under var/"
     )
+    commands.add_parser(
+        "demo-code", help="print the demo caseworker's current sign-in code (local runs only)"
+    )
     commands.add_parser("audit-verify", help="check the audit log's hash chain; exit 1 if broken")
     purge = commands.add_parser(
         "purge", help="delete expired drafts, closed cases, spent deliveries and idle trackers"
@@ -125,11 +128,19 @@ def _console_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _local_setup_command(args: argparse.Namespace, settings: Settings) -> int:
+    """``local-setup`` and ``demo-code``: a local run's keys, database and demo charity."""
+    import time
+
+    from bot.console.demo import demo_account, demo_totp_code, seed_demo_organisation
     from bot.core.local_setup import create_local_setup
 
-    created = create_local_setup(settings)
+    if args.command == "demo-code":
+        print(demo_totp_code(demo_account(settings), time.time()))
+        return 0
+    create_local_setup(settings)
+    created = seed_demo_organisation(settings)
     if created is not None:
-        print(f"Created a demo partner charity; its credentials are in {created}")
+        print(f"Created a demo partner charity; its staff sign-ins are in {created}")
     return 0
 
 
@@ -147,6 +158,7 @@ def _front_end_command(args: argparse.Namespace, settings: Settings) -> int:
 SETTINGS_FREE = frozenset({"firewall", "emulator"})
 HANDLERS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "local-setup": _local_setup_command,
+    "demo-code": _local_setup_command,
     "audit-verify": _records_command,
     "purge": _records_command,
     "erase": _records_command,

@@ -1,5 +1,5 @@
 """Starts and stops the local stack for ``make run`` and the tests: the action server, the Rasa
-server and, for Telegram, the Bot API emulator with the front end polling it.
+server, for Telegram the Bot API emulator with the front end polling it, and the console.
 
 Every server binds to loopback only: Rasa's channels have no authentication.
 """
@@ -30,6 +30,7 @@ LOOPBACK = "127.0.0.1"
 DEFAULT_RASA_PORT = 5005
 DEFAULT_ACTION_PORT = 5055
 DEFAULT_EMULATOR_PORT = 8081
+DEFAULT_CONSOLE_PORT = 8080
 
 
 class StackStartError(LanternError):
@@ -133,6 +134,26 @@ class Stack:
         self._spawn([str(APP_PYTHON), "-m", "bot", "telegram"], run_env, "telegram")
         return f"{emulator}/"
 
+    def start_console(
+        self, env: Mapping[str, str], console_port: int, timeout_seconds: float = 60.0
+    ) -> str:
+        """Start the caseworker console on loopback; returns its address.
+
+        Plain http on this machine, so the cookie cannot carry the Secure flag here.
+        """
+        ensure_port_free(console_port)
+        self._spawn(
+            [
+                str(APP_PYTHON), "-m", "bot", "console",
+                "--port", str(console_port), "--insecure-cookies",
+            ],
+            quiet_environment(env),
+            "console",
+        )  # fmt: skip
+        console = f"http://{LOOPBACK}:{console_port}"
+        wait_until_healthy(f"{console}/sign-in", time.monotonic() + timeout_seconds, self)
+        return console
+
     def _spawn(self, command: list[str], env: Mapping[str, str], name: str) -> None:
         log = (self.log_dir / f"{name}-{self.rasa_port}.log").open("ab")
         self.processes.append(
@@ -179,6 +200,7 @@ def main(argv: list[str]) -> int:
 
     ``--chat`` chats in this terminal instead of starting the emulator and the Telegram front end.
     """
+    from bot.console.demo import sign_in_instructions
     from bot.core.config import load_settings
     from bot.frontdoor.terminal import main as chat
 
@@ -192,7 +214,9 @@ def main(argv: list[str]) -> int:
         if "--chat" in argv:
             return chat(settings)
         page = stack.start_telegram(os.environ, DEFAULT_EMULATOR_PORT)
+        console = stack.start_console(os.environ, DEFAULT_CONSOLE_PORT)
         print(f"Lantern is running. Chat with it at {page} (Ctrl-C stops it).", flush=True)
+        print(sign_in_instructions(settings, console), flush=True)
         # Waits on the servers, not on stdin, so it also runs with no terminal attached.
         while stack.alive():
             time.sleep(1)

@@ -8,6 +8,10 @@ from typing import Any
 
 import yaml
 
+from bot.console.demo import seed_demo_organisation
+from bot.core.config import Settings
+from bot.core.local_setup import create_local_setup
+
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 DOMAIN_DIR = ROOT / "domain"
@@ -43,3 +47,9 @@ def load_domain(domain_dir: Path = DOMAIN_DIR) -> dict[str, Any]:
             elif isinstance(value, list):
                 merged.setdefault(key, []).extend(value)
     return merged
+
+
+def set_up_local_run(settings: Settings) -> None:
+    """What `make keys` does: the keys, the schema and the demo charity with its two staff."""
+    create_local_setup(settings)
+    seed_demo_organisation(settings)

@@ -7,7 +7,9 @@ secret, and it unwraps the organisation's private keys into memory for the conso
 
 from __future__ import annotations
 
+import functools
 import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -213,9 +215,11 @@ def sign_in(
     """
     staff = session.scalars(select(Staff).where(Staff.login_name == login)).first()
     if staff is None:
+        _spend_a_password_check(passphrase)
         append_audit(session, SYSTEM, "console.sign_in_unknown", now)
         return None
     if staff.locked_until is not None and staff.locked_until > now:
+        _spend_a_password_check(passphrase)
         append_audit(session, actor_for(staff), "console.sign_in_locked", now, staff.id)
         return None
     step = None
@@ -233,6 +237,17 @@ def sign_in(
     staff.totp_last_step, staff.failed_sign_ins, staff.locked_until = step, 0, None
     append_audit(session, actor_for(staff), "console.sign_in", now, staff.id)
     return SignedIn(staff.id, staff.organisation_id, staff.role, staff.session_version, keys)
+
+
+@functools.cache
+def _decoy_hash() -> str:
+    return hash_staff_password(secrets.token_urlsafe(24))
+
+
+def _spend_a_password_check(passphrase: str) -> None:
+    """As long as checking a real passphrase takes, so that the time a refusal takes does not
+    tell an attacker which login names exist or are locked."""
+    verify_staff_password(passphrase, _decoy_hash())
 
 
 def end_all_sessions(session: Session, staff_id: str, now: datetime) -> None:

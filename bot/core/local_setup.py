@@ -1,25 +1,17 @@
-"""Everything a local run needs under var/: keys, the database schema, a demo partner charity.
+"""Everything a local run needs under var/: the bot side's keys and the database schema.
 
-Idempotent: keys are never overwritten (pseudonyms would change) and the demo organisation is
-created only when no organisation exists. Its admin passphrase and recovery code are written to
-a file readable only by this user, for the demo; a real deployment uses the admin CLI.
+Idempotent: keys are never overwritten (pseudonyms would change). The demo partner charity and
+its staff are the console's business (``bot.console.demo``).
 """
 
 from __future__ import annotations
 
-import datetime
 import os
 import secrets
 from pathlib import Path
 
-from sqlalchemy import select
-
 from bot.core.config import Settings
-from bot.core.keys import provision_organisation
-from bot.core.models import Organisation
 from bot.core.store import Store, create_engine_for
-
-DEMO_ORGANISATION = "Demo Partner Charity"
 
 
 def write_private_file(path: Path, text: str) -> None:
@@ -30,8 +22,8 @@ def write_private_file(path: Path, text: str) -> None:
         handle.write(text)
 
 
-def create_local_setup(settings: Settings) -> Path | None:
-    """Prepare var/; return the demo credentials file when this call created it."""
+def create_local_setup(settings: Settings) -> None:
+    """Create any missing key file under var/keys and bring the database schema up to date."""
     for key_file in (
         settings.pseudonym_key_file,
         settings.tracker_key_file,
@@ -39,21 +31,4 @@ def create_local_setup(settings: Settings) -> Path | None:
     ):
         if not key_file.exists():
             write_private_file(key_file, secrets.token_hex(32))
-    store = Store(create_engine_for(settings))
-    store.migrate()
-    with store.transaction() as session:
-        if session.scalars(select(Organisation.id).limit(1)).first() is not None:
-            return None
-        passphrase = secrets.token_urlsafe(18)
-        provisioned = provision_organisation(
-            session, DEMO_ORGANISATION, passphrase, datetime.datetime.now(datetime.timezone.utc)
-        )
-    credentials = settings.var_dir / "demo-organisation.txt"
-    write_private_file(
-        credentials,
-        f"organisation: {DEMO_ORGANISATION} ({provisioned.organisation_id})\n"
-        f"admin staff id: {provisioned.admin_staff_id}\n"
-        f"admin passphrase: {passphrase}\n"
-        f"recovery code: {provisioned.recovery_code}\n",
-    )
-    return credentials
+    Store(create_engine_for(settings)).migrate()

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import time
+from datetime import datetime, timezone
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
+from bot.console import accounts
 from bot.core.models import AuditEntry
 
 from .conftest import WORKER, World, csrf_of, sign_in
@@ -140,3 +145,25 @@ def test_an_unknown_login_fails_like_a_wrong_passphrase(world: World) -> None:
         },
     )
     assert response.status_code == 401 and "Sign-in failed" in response.text
+
+
+def test_an_unknown_login_takes_as_long_as_a_wrong_passphrase(engine: Engine) -> None:
+    """Given a caseworker whose passphrase is hashed with the production Argon2id parameters,
+    When someone tries a wrong passphrase for her and then a login that does not exist, Then
+    both refusals cost a full passphrase check: timing does not reveal which logins exist."""
+    now = datetime(2026, 11, 25, tzinfo=timezone.utc)
+    with Session(engine) as session, session.begin():
+        accounts.create_organisation(
+            session, "Timing", accounts.Credentials("timed", "right passphrase 1"), now
+        )
+
+    def refusal_seconds(login: str) -> float:
+        with Session(engine) as session, session.begin():
+            started = time.perf_counter()
+            assert accounts.sign_in(session, login, "wrong passphrase 1", "000000", now) is None
+            return time.perf_counter() - started
+
+    refusal_seconds("nobody")  # the decoy hash is made once per process, not per attempt
+    known = min(refusal_seconds("timed") for _ in range(3))
+    unknown = min(refusal_seconds("nobody") for _ in range(3))
+    assert unknown > known / 2, (unknown, known)

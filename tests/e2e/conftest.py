@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 
 from bot.core.config import load_settings
-from bot.core.local_setup import create_local_setup
 from bot.devstack import MODEL_PATH, Stack
 from bot.frontdoor.rasa_client import BotMessage, RasaFrontDoorClient
-from tests.support import free_port
+from tests.support import free_port, set_up_local_run
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -34,7 +33,7 @@ def stack(e2e_var_dir: Path) -> Iterator[Stack]:
         pytest.fail("no trained model: run `make train` (make test does) before the e2e tests")
     env = dict(os.environ)
     env["LANTERN_VAR_DIR"] = str(e2e_var_dir)
-    create_local_setup(load_settings(env))
+    set_up_local_run(load_settings(env))
     running = Stack(free_port(), free_port(), e2e_var_dir / "log")
     try:
         running.start(env)

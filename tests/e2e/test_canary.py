@@ -26,14 +26,13 @@ from sqlalchemy import create_engine, select, text
 from bot.core.audit import Actor
 from bot.core.config import Settings, load_settings
 from bot.core.keys import unlock_organisation_keys
-from bot.core.local_setup import create_local_setup
 from bot.core.models import Handoff
 from bot.core.store import Store, create_engine_for
 from bot.devstack import Stack
 from bot.frontdoor.rasa_client import RasaFrontDoorClient
 from tests.conftest import POSTGRES_URL
 from tests.e2e.conftest import Conversation, text_of
-from tests.support import free_port
+from tests.support import free_port, set_up_local_run
 
 REDIS_URL = "redis://127.0.0.1:6379/11"
 
@@ -220,7 +219,7 @@ def variant(tmp_path_factory: pytest.TempPathFactory, stack: Stack) -> Iterator[
     env["LANTERN_DATABASE_URL"] = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
     env["LANTERN_TRACKER_URL"] = REDIS_URL
     settings = load_settings(env)
-    create_local_setup(settings)
+    set_up_local_run(settings)
     running = Stack(free_port(), free_port(), var_dir / "log")
     try:
         running.start(env)

@@ -1,0 +1,56 @@
+"""The demo charity of a local run: its caseworker can sign in with what `make run` prints."""
+
+from __future__ import annotations
+
+import stat
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from bot.console import accounts
+from bot.console.demo import (
+    DEMO_CASEWORKER,
+    NoDemoOrganisationError,
+    demo_account,
+    demo_totp_code,
+    seed_demo_organisation,
+    sign_in_instructions,
+)
+from bot.core.config import load_settings
+from bot.core.crypto import KdfParams
+from bot.core.models import Role
+from bot.core.store import Store, create_engine_for
+
+
+def test_the_demo_caseworker_signs_in_with_the_printed_details(
+    tmp_path: Path, fast_kdf: KdfParams
+) -> None:
+    """Given an empty var/, When the demo charity is seeded, Then its file is private, the
+    caseworker signs in with its passphrase and the code `make demo-code` prints, and seeding
+    again changes nothing."""
+    settings = load_settings({"LANTERN_VAR_DIR": str(tmp_path / "var")})
+
+    written = seed_demo_organisation(settings, kdf=fast_kdf)
+
+    assert written is not None and stat.S_IMODE(written.stat().st_mode) == 0o600
+    worker = demo_account(settings)
+    assert worker.login == DEMO_CASEWORKER
+    assert worker.passphrase in sign_in_instructions(settings, "http://127.0.0.1:8080")
+    now = datetime.now(timezone.utc)
+    store = Store(create_engine_for(settings))
+    with store.transaction() as session:
+        signed_in = accounts.sign_in(
+            session, worker.login, worker.passphrase, demo_totp_code(worker, time.time()), now
+        )
+    assert signed_in is not None and signed_in.role is Role.CASEWORKER
+    assert signed_in.keys, "the caseworker holds the organisation's key"
+    assert seed_demo_organisation(settings, kdf=fast_kdf) is None
+    assert demo_account(settings).passphrase == worker.passphrase
+
+
+def test_without_a_demo_file_the_code_command_explains(tmp_path: Path) -> None:
+    settings = load_settings({"LANTERN_VAR_DIR": str(tmp_path / "var")})
+    with pytest.raises(NoDemoOrganisationError, match="make keys"):
+        demo_account(settings)
