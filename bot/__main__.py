@@ -73,6 +73,19 @@ def _add_console_commands(commands: argparse._SubParsersAction[argparse.Argument
     grant = actions.add_parser("grant-keys", help="wrap newer keys for someone absent at rotation")
     grant.add_argument("--by", required=True, help="the admin's login name")
     grant.add_argument("--login", required=True)
+    coverage = actions.add_parser(
+        "coverage", help="declare the nations, regions, languages and help the organisation covers"
+    )
+    coverage.add_argument("--by", required=True, help="the admin's login name")
+    for option, example in (
+        ("--nations", "england,wales"),
+        ("--regions", "london (English regions)"),
+        ("--languages", "en,cy"),
+        ("--help-types", "talk,legal"),
+    ):
+        coverage.add_argument(
+            option, help=f"comma-separated, e.g. {example}; 'any' clears; left out: unchanged"
+        )
 
 
 def _days(raw: str) -> int:

@@ -177,6 +177,20 @@ def rotate_keys(
     return key.key_id
 
 
+def authenticate_admin(session: Session, by: Credentials) -> Staff:
+    """The admin whose passphrase was typed at the server; refuses anyone else.
+
+    Commands that change only their own organisation's settings call this; the organisation is
+    always the admin's own, so one admin cannot change another partner.
+    """
+    admin = _staff_by_login(session, by.login)
+    if admin.role is not Role.ADMIN:
+        raise AccountError("only an admin can do that")
+    if not (admin.password_hash and verify_staff_password(by.passphrase, admin.password_hash)):
+        raise AccountError("that is not the admin's passphrase")
+    return admin
+
+
 def grant_missing_keys(
     session: Session,
     by: Credentials,

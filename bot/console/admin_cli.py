@@ -15,10 +15,14 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TextIO
 
+from sqlalchemy.orm import Session
+
 from bot.console.accounts import (
     Credentials,
     Enrolment,
+    actor_for,
     add_staff_member,
+    authenticate_admin,
     create_organisation,
     grant_missing_keys,
     reset_password,
@@ -27,6 +31,7 @@ from bot.console.accounts import (
 from bot.core.config import Settings
 from bot.core.crypto import PRODUCTION_KDF, KdfParams
 from bot.core.models import Role
+from bot.core.routing import KEEP, Coverage, CoverageUpdate, set_organisation_coverage
 from bot.core.store import Store, create_engine_for
 
 Ask = Callable[[str], str]
@@ -73,6 +78,8 @@ def run_staff_command(
             by = Credentials(args.by, ask(f"Passphrase for {args.by}: "))
             key_id = rotate_keys(session, by, ask("Recovery code: "), now, kdf=kdf)
             print(f"new organisation key {key_id}; run `staff grant-keys` for the others", file=out)
+        elif args.action == "coverage":
+            _declare_coverage(session, args, ask, now, out)
         else:
             by = Credentials(args.by, ask(f"Passphrase for {args.by}: "))
             to = Credentials(args.login, ask(f"Passphrase of {args.login}: "))
@@ -85,3 +92,41 @@ def _print_enrolment(enrolment: Enrolment, out: TextIO) -> None:
     print(f"staff {enrolment.login_name}: {enrolment.staff_id}", file=out)
     print("Add this to an authenticator app now (shown once):", file=out)
     print(enrolment.otpauth_uri, file=out)
+
+
+def _declare_coverage(
+    session: Session, args: argparse.Namespace, ask: Ask, now: datetime, out: TextIO
+) -> None:
+    """``staff coverage``: an admin declares what their own organisation covers, for routing."""
+    by = authenticate_admin(session, Credentials(args.by, ask(f"Passphrase for {args.by}: ")))
+    coverage = set_organisation_coverage(
+        session,
+        by.organisation_id,
+        actor=actor_for(by),
+        now=now,
+        nations=_token_list(args.nations),
+        regions=_token_list(args.regions),
+        languages=_token_list(args.languages),
+        help_types=_token_list(args.help_types),
+    )
+    _print_coverage(by.organisation_id, coverage, out)
+
+
+def _token_list(raw: str | None) -> CoverageUpdate:
+    """An option left out keeps the current list; ``any`` clears it (covers everything)."""
+    if raw is None:
+        return KEEP
+    if raw.strip().lower() == "any":
+        return None
+    return [token.strip().lower() for token in raw.split(",") if token.strip()]
+
+
+def _print_coverage(organisation_id: str, coverage: Coverage, out: TextIO) -> None:
+    print(f"organisation {organisation_id} covers:", file=out)
+    for label, tokens in (
+        ("nations", coverage.nations),
+        ("regions", coverage.regions),
+        ("languages", coverage.languages),
+        ("help types", coverage.help_types),
+    ):
+        print(f"  {label}: {'any' if tokens is None else ', '.join(tokens)}", file=out)

@@ -3,26 +3,34 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from bot.__main__ import build_parser
+from bot.console.accounts import AccountError
 from bot.console.admin_cli import run_staff_command
-from bot.core.config import load_settings
+from bot.core.config import Settings, load_settings
 from bot.core.crypto import KdfParams, WrongPassphraseError
 from bot.core.keys import unlock_organisation_keys
-from bot.core.models import Staff
+from bot.core.models import AuditEntry, Organisation, Staff
+from bot.core.routing import CoverageError
 from bot.core.store import Store, create_engine_for
 
+Run = Callable[..., str]
 
-def test_create_add_reset_rotate_and_grant(tmp_path: Path, fast_kdf: KdfParams) -> None:
-    """Given an empty database, When an admin creates an organisation, adds a caseworker,
-    resets her passphrase with the recovery code and rotates the key, Then the recovery code and
-    TOTP URIs are printed once, the new passphrase unlocks every key and the old one none."""
-    settings = load_settings({"LANTERN_VAR_DIR": str(tmp_path / "var")})
 
-    def run(argv: list[str], *answers: str) -> str:
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings({"LANTERN_VAR_DIR": str(tmp_path / "var")})
+
+
+@pytest.fixture
+def run(settings: Settings, fast_kdf: KdfParams) -> Run:
+    """``python -m bot staff <argv>`` in-process; ``answers`` reply to the prompts in order."""
+
+    def run_staff(argv: list[str], *answers: str) -> str:
         replies = iter(answers)
         out = io.StringIO()
         args = build_parser().parse_args(["staff", *argv])
@@ -31,6 +39,13 @@ def test_create_add_reset_rotate_and_grant(tmp_path: Path, fast_kdf: KdfParams) 
         )
         return out.getvalue()
 
+    return run_staff
+
+
+def test_create_add_reset_rotate_and_grant(tmp_path: Path, settings: Settings, run: Run) -> None:
+    """Given an empty database, When an admin creates an organisation, adds a caseworker,
+    resets her passphrase with the recovery code and rotates the key, Then the recovery code and
+    TOTP URIs are printed once, the new passphrase unlocks every key and the old one none."""
     created = run(
         ["create-organisation", "--name", "Partner", "--admin", "root"], "root passphrase 1"
     )
@@ -56,3 +71,61 @@ def test_create_add_reset_rotate_and_grant(tmp_path: Path, fast_kdf: KdfParams) 
         with pytest.raises(WrongPassphraseError):
             unlock_organisation_keys(session, bea.id, "bea passphrase 11")
     assert recovery not in (tmp_path / "var" / "lantern.db").read_bytes().decode("latin-1")
+
+
+def test_an_admin_declares_coverage_and_nobody_else_can(settings: Settings, run: Run) -> None:
+    """Given two organisations, When the first one's admin declares coverage, Then it is printed,
+    stored for that organisation only and audited; options left out stay, ``any`` clears; a
+    caseworker, a wrong passphrase and an unknown token are refused with nothing changed."""
+    run(["create-organisation", "--name", "Partner", "--admin", "root"], "root passphrase 1")
+    run(["create-organisation", "--name", "Elsewhere", "--admin", "other"], "other passphrase 1")
+    run(
+        ["add", "--by", "root", "--login", "bea", "--role", "caseworker"],
+        "root passphrase 1",
+        "bea passphrase 11",
+    )
+    declared = run(
+        [
+            "coverage",
+            "--by",
+            "root",
+            "--nations",
+            "england,wales",
+            "--regions",
+            "london",
+            "--languages",
+            "en, cy",
+            "--help-types",
+            "talk,legal",
+        ],
+        "root passphrase 1",
+    )
+    assert declared.splitlines()[1:] == [
+        "  nations: england, wales",
+        "  regions: london",
+        "  languages: cy, en",
+        "  help types: legal, talk",
+    ]
+    cleared = run(["coverage", "--by", "root", "--languages", "any"], "root passphrase 1")
+    assert "  languages: any" in cleared
+    assert "  nations: england, wales" in cleared
+    refused = [
+        (["--by", "bea", "--nations", "any"], "bea passphrase 11", AccountError),
+        (["--by", "root", "--nations", "any"], "wrong passphrase", AccountError),
+        (["--by", "root", "--nations", "england,mars"], "root passphrase 1", CoverageError),
+        (["--by", "root", "--help-types", "visa"], "root passphrase 1", CoverageError),
+    ]
+    for argv, passphrase, error in refused:
+        with pytest.raises(error):
+            run(["coverage", *argv], passphrase)
+    with Store(create_engine_for(settings)).transaction() as session:
+        rows = {row.name: row for row in session.query(Organisation)}
+        partner = rows["Partner"]
+        assert (partner.covers_nations, partner.languages) == (["england", "wales"], None)
+        assert rows["Elsewhere"].covers_nations is None
+        audited = session.query(AuditEntry).filter_by(action="organisation.coverage").all()
+        root = session.query(Staff).filter_by(login_name="root").one()
+        assert [(entry.actor_id, entry.object_id) for entry in audited] == [
+            (root.id, partner.id),
+            (root.id, partner.id),
+        ]
