@@ -44,12 +44,17 @@ def create_app(emulator: Emulator | None = None, *, host: str = "127.0.0.1") -> 
         await pusher.aclose()
 
     users = "/_emulator/users/{user_id}"
+    groups = "/_emulator/groups/{chat_id}"
     routes = [
         Route("/bot{token}/{method}", bot_api.endpoint, methods=["GET", "POST"]),
         Route(f"{users}/messages", control.user_message, methods=["POST"]),
         Route(f"{users}/press", control.press, methods=["POST"]),
         Route(f"{users}/chat", control.chat, methods=["GET"]),
         Route(f"{users}/block", control.block, methods=["POST"]),
+        Route(groups, control.create_group, methods=["POST"]),
+        Route(f"{groups}/chat", control.group_chat, methods=["GET"]),
+        Route(f"{groups}/kick", control.kick, methods=["POST"]),
+        Route(f"{groups}/upgrade", control.upgrade, methods=["POST"]),
         Route("/_emulator/flood", control.flood, methods=["POST"]),
         Route("/_emulator/clock", control.clock, methods=["POST"]),
         Route("/_emulator/reset", reset, methods=["POST"]),

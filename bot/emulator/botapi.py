@@ -209,6 +209,6 @@ class BotApi:
 
 def _error(error: ApiError) -> JSONResponse:
     body: dict[str, Any] = {"ok": False, "error_code": error.code, "description": error.description}
-    if error.retry_after is not None:
-        body["parameters"] = {"retry_after": error.retry_after}
+    if parameters := error.parameters():
+        body["parameters"] = parameters
     return JSONResponse(body, status_code=error.code)

@@ -1,7 +1,8 @@
-"""One private chat between a person and the bot: its messages and how they render.
+"""One chat of the bot's: private with a person, or a group; its messages and how they render.
 
 Message ids are counted per chat from 1, as in a private chat on Telegram. A deleted message
-keeps its id and date but loses its content, as it does on Telegram's servers.
+keeps its id and date but loses its content, as it does on Telegram's servers. In a group only
+the bot writes here (the emulator has no group members who send messages).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.emulator.errors import bad_request
-from bot.emulator.objects import JsonDict, Keyboard, bot_user, command_entities, private_chat
+from bot.emulator.objects import JsonDict, Keyboard, bot_user, command_entities
 
 # Telegram: "A message can only be deleted if it was sent less than 48 hours ago."
 DELETE_WINDOW_SECONDS = 48 * 3600
@@ -34,15 +35,25 @@ class ChatMessage:
 
 @dataclass
 class Chat:
-    user: JsonDict
+    # The Bot API ``Chat`` every message in it carries (objects.private_chat or group_chat).
+    info: JsonDict
+    # The person, in a private chat; None in a group.
+    user: JsonDict | None = None
     messages: dict[int, ChatMessage] = field(default_factory=dict)
+    # Private: the person blocked the bot. Group: the bot was removed from it.
     blocked: bool = False
     version: int = 0
     last_answer: JsonDict | None = None
+    # A basic group upgraded to a supergroup: the supergroup's id; the old id takes no calls.
+    migrated_to: int | None = None
 
     @property
     def chat_id(self) -> int:
-        return int(self.user["id"])
+        return int(self.info["id"])
+
+    @property
+    def is_group(self) -> bool:
+        return self.user is None
 
     def add(
         self,
@@ -84,7 +95,7 @@ class Chat:
         rendered: JsonDict = {
             "message_id": message.message_id,
             "from": sender,
-            "chat": private_chat(self.user),
+            "chat": self.info,
             "date": message.date,
         }
         if message.edit_date is not None:
@@ -101,12 +112,23 @@ class Chat:
 
     def view(self) -> JsonDict:
         """The control API's plain view of the chat, oldest message first."""
+        messages = [_view(message) for message in self.messages.values()]
+        if self.is_group:
+            return {
+                "chat_id": self.chat_id,
+                "type": self.info["type"],
+                "title": self.info["title"],
+                "version": self.version,
+                "kicked": self.blocked,
+                "migrated_to": self.migrated_to,
+                "messages": messages,
+            }
         return {
             "user_id": self.chat_id,
             "version": self.version,
             "blocked": self.blocked,
             "last_answer": self.last_answer,
-            "messages": [_view(message) for message in self.messages.values()],
+            "messages": messages,
         }
 
 

@@ -1,4 +1,4 @@
-"""The control API under ``/_emulator/``: act as a person, inspect chats, switch on flood control.
+"""The control API under ``/_emulator/``: act as a person, inspect chats and groups, flood control.
 
 Bodies are JSON objects; anything else is answered 400 with ``{"ok": false, "error": ...}``.
 """
@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from bot.emulator.chat import Chat
 from bot.emulator.errors import ControlError
 from bot.emulator.flood import DEFAULT_METHODS
 from bot.emulator.objects import MAX_TEXT_LENGTH, MEDIA_KINDS, media_content
@@ -20,6 +23,8 @@ from bot.emulator.state import Emulator
 
 MAX_USER_ID = 2**52  # Telegram promises user ids fit in 52 bits
 MAX_CHAT_WAIT_SECONDS = 30.0
+DEFAULT_GROUP_TITLE = "Lantern staff"
+_GROUP_ID = re.compile(r"-[1-9][0-9]{0,15}")
 
 
 class ControlApi:
@@ -79,18 +84,52 @@ class ControlApi:
     async def chat(self, request: Request) -> JSONResponse:
         """The chat as seen by the person; ``?since=V&wait=S`` waits up to S s for a change."""
         user_id = _user_id(request)
+        chat = await self._watch(request, lambda: self.emulator.chats.get(user_id))
+        view = chat.view() if chat else {"user_id": user_id, "version": 0, "messages": []}
+        return JSONResponse(view)
+
+    async def _watch(self, request: Request, find: Callable[[], Chat | None]) -> Chat | None:
         since = _query_number(request, "since", -1.0)
         wait = min(_query_number(request, "wait", 0.0), MAX_CHAT_WAIT_SECONDS)
         deadline = time.monotonic() + wait
         while True:
-            chat = self.emulator.chats.get(user_id)
+            chat = find()
             version = chat.version if chat else 0
             remaining = deadline - time.monotonic()
             if version > since or remaining <= 0:
-                break
+                return chat
             await self.emulator.chat_pulse.wait(remaining)
-        view = chat.view() if chat else {"user_id": user_id, "version": 0, "messages": []}
-        return JSONResponse(view)
+
+    async def create_group(self, request: Request) -> JSONResponse:
+        """A group (negative id) with the bot already in it, as if someone had added it."""
+        body = await _json_body(request)
+        title = _optional_text(body, "title") or DEFAULT_GROUP_TITLE
+        group, created = self.emulator.group_for(_group_id(request), title)
+        return JSONResponse(group.view(), 201 if created else 200)
+
+    async def group_chat(self, request: Request) -> JSONResponse:
+        """What the group's members see; ``?since=V&wait=S`` as for a person's chat."""
+        group = self._group(request)
+        await self._watch(request, lambda: group)
+        return JSONResponse(group.view())
+
+    async def kick(self, request: Request) -> JSONResponse:
+        body = await _json_body(request)
+        group = self._group(request)
+        group.blocked = bool(body.get("kicked", True))
+        group.version += 1
+        self.emulator.chat_pulse.fire()
+        return JSONResponse({"kicked": group.blocked})
+
+    async def upgrade(self, request: Request) -> JSONResponse:
+        supergroup = self.emulator.upgrade(self._group(request))
+        return JSONResponse(supergroup.view(), 201)
+
+    def _group(self, request: Request) -> Chat:
+        group = self.emulator.groups.get(_group_id(request))
+        if group is None:
+            raise ControlError(404, "no such group; create it with POST /_emulator/groups/{id}")
+        return group
 
     async def block(self, request: Request) -> JSONResponse:
         body = await _json_body(request)
@@ -135,6 +174,7 @@ class ControlApi:
                 "bot_id": emulator.bot_id,
                 "now": emulator.now(),
                 "users": sorted(emulator.chats),
+                "groups": sorted(emulator.groups),
                 "pending_updates": len(emulator.updates),
                 "webhook": emulator.webhook.url if emulator.webhook else None,
                 "flood": emulator.flood.settings(),
@@ -157,6 +197,13 @@ def _user_id(request: Request) -> int:
     raw = str(request.path_params["user_id"])
     if not raw.isdigit() or not 0 < int(raw) < MAX_USER_ID:
         raise ControlError(400, "user_id must be a positive whole number")
+    return int(raw)
+
+
+def _group_id(request: Request) -> int:
+    raw = str(request.path_params["chat_id"])
+    if _GROUP_ID.fullmatch(raw) is None or int(raw) <= -(10**12 + MAX_USER_ID):
+        raise ControlError(400, "a group's chat_id is a negative whole number, e.g. -4012345678")
     return int(raw)
 
 

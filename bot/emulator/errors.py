@@ -8,11 +8,23 @@ from bot.core.errors import LanternError
 class ApiError(LanternError):
     """A Bot API call failed the way Telegram fails it: ``error_code`` plus ``description``."""
 
-    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+    def __init__(
+        self,
+        code: int,
+        description: str,
+        retry_after: int | None = None,
+        migrate_to_chat_id: int | None = None,
+    ) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
         self.retry_after = retry_after
+        self.migrate_to_chat_id = migrate_to_chat_id
+
+    def parameters(self) -> dict[str, int]:
+        """Telegram's ``ResponseParameters``: what the caller can do about this error."""
+        given = {"retry_after": self.retry_after, "migrate_to_chat_id": self.migrate_to_chat_id}
+        return {key: value for key, value in given.items() if value is not None}
 
 
 QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"
@@ -32,6 +44,14 @@ def conflict(reason: str) -> ApiError:
 
 def too_many_requests(retry_after: int) -> ApiError:
     return ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
+
+
+def migrated(new_chat_id: int) -> ApiError:
+    return ApiError(
+        400,
+        "Bad Request: group chat was upgraded to a supergroup chat",
+        migrate_to_chat_id=new_chat_id,
+    )
 
 
 class ControlError(LanternError):

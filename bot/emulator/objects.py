@@ -21,6 +21,8 @@ BOT_FIRST_NAME = "Lantern (local)"
 MAX_TEXT_LENGTH = 4096
 MAX_CALLBACK_DATA_BYTES = 64
 PARSE_MODES = frozenset({"HTML", "Markdown", "MarkdownV2"})
+# Bot API ids of supergroups (and channels) are -(10**12 + n): they read "-100..." in decimal.
+SUPERGROUP_IDS_BELOW = -(10**12)
 # Telegram recognises a command as a slash at the start of a word, 1-32 word characters and an
 # optional @botname; PTB's CommandHandler relies on the resulting ``bot_command`` entity.
 _COMMAND = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")
@@ -55,6 +57,12 @@ def person(user_id: int, first_name: str, language_code: str | None) -> JsonDict
 
 def private_chat(user: JsonDict) -> JsonDict:
     return {"id": user["id"], "first_name": user["first_name"], "type": "private"}
+
+
+def group_chat(chat_id: int, title: str) -> JsonDict:
+    """A group's ``Chat``: ids from -1 to -999999999999 are basic groups, "-100..." supergroups."""
+    kind = "supergroup" if chat_id < SUPERGROUP_IDS_BELOW else "group"
+    return {"id": chat_id, "title": title, "type": kind}
 
 
 def _utf16_length(text: str) -> int:

@@ -16,9 +16,17 @@ from bot.emulator.errors import (
     bad_request,
     conflict,
     forbidden,
+    migrated,
 )
 from bot.emulator.flood import FloodControl
-from bot.emulator.objects import JsonDict, Keyboard, person
+from bot.emulator.objects import (
+    SUPERGROUP_IDS_BELOW,
+    JsonDict,
+    Keyboard,
+    group_chat,
+    person,
+    private_chat,
+)
 
 Clock = Callable[[], float]
 # Telegram's default: every update type except these three must be asked for explicitly.
@@ -54,7 +62,7 @@ class Pulse:
 
 
 class Emulator:
-    """All state behind the Bot API and the control API; one bot, any number of private chats.
+    """All state behind the Bot API and the control API; one bot, private chats and groups.
 
     ``clock`` gives Unix time in seconds; ``advance_clock`` moves the emulated time forward so a
     test can age messages past the 48-hour deletion window without waiting.
@@ -64,7 +72,9 @@ class Emulator:
         self._clock = clock
         self._clock_offset = 0.0
         self.bot_id = 0
+        # Private chats by the person's id, groups the bot is in by their (negative) chat id.
         self.chats: dict[int, Chat] = {}
+        self.groups: dict[int, Chat] = {}
         self.updates: list[JsonDict] = []
         self.allowed_updates: frozenset[str] | None = None
         self.webhook: WebhookConfig | None = None
@@ -79,6 +89,7 @@ class Emulator:
 
     def reset(self) -> None:
         self.chats.clear()
+        self.groups.clear()
         self.updates.clear()
         self.allowed_updates = None
         self.webhook = None
@@ -101,9 +112,32 @@ class Emulator:
     ) -> Chat:
         chat = self.chats.get(user_id)
         if chat is None:
-            chat = Chat(person(user_id, first_name or "Test", language_code or "en"))
+            user = person(user_id, first_name or "Test", language_code or "en")
+            chat = Chat(private_chat(user), user)
             self.chats[user_id] = chat
         return chat
+
+    # -- groups the bot is a member of (control API) ----------------------------------------
+    def group_for(self, chat_id: int, title: str) -> tuple[Chat, bool]:
+        """The group with this id, made with the bot in it on first use; True if just made."""
+        group = self.groups.get(chat_id)
+        if group is not None:
+            return group, False
+        group = self.groups[chat_id] = Chat(group_chat(chat_id, title))
+        self.chat_pulse.fire()
+        return group, True
+
+    def upgrade(self, group: Chat) -> Chat:
+        """Telegram's migration of a basic group to a supergroup, which gets a new id."""
+        if group.info["type"] != "group" or group.migrated_to is not None:
+            raise ControlError(400, "only a basic group can be upgraded, and only once")
+        new_id = SUPERGROUP_IDS_BELOW + group.chat_id
+        supergroup = Chat(group_chat(new_id, group.info["title"]), blocked=group.blocked)
+        self.groups[new_id] = supergroup
+        group.migrated_to = new_id
+        group.version += 1
+        self.chat_pulse.fire()
+        return supergroup
 
     def next_file_number(self) -> int:
         return next(self._file_numbers)
@@ -151,19 +185,25 @@ class Emulator:
 
     # -- the bot's side (Bot API) -----------------------------------------------------------
     def chat_of(self, chat_id: int) -> Chat:
-        chat = self.chats.get(chat_id)
+        chat = self.chats.get(chat_id) if chat_id > 0 else self.groups.get(chat_id)
         if chat is None:
             raise (
                 forbidden("bot can't initiate conversation with a user")
                 if chat_id > 0
                 else bad_request("chat not found")
             )
+        if chat.migrated_to is not None:
+            raise migrated(chat.migrated_to)
         return chat
 
     def writable_chat(self, chat_id: int) -> Chat:
         chat = self.chat_of(chat_id)
         if chat.blocked:
-            raise forbidden("bot was blocked by the user")
+            raise forbidden(
+                f"bot was kicked from the {chat.info['type']} chat"
+                if chat.is_group
+                else "bot was blocked by the user"
+            )
         return chat
 
     def admit(self, method: str, chat_id: int) -> None:
