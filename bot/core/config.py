@@ -27,6 +27,8 @@ LOCAL_TELEGRAM_BASE_URL = "http://127.0.0.1:8081/bot"
 TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
 # Telegram's secret_token alphabet and length (setWebhook).
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{32,256}")
+# Group and supergroup ids are negative (users' are positive); at most 52 bits, a sign and digits.
+_GROUP_CHAT_ID = re.compile(r"-[1-9][0-9]{0,15}")
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ class Settings:
     telegram_webhook_secret_file: Path | None = None
     telegram_webhook_listen: str = "127.0.0.1"
     telegram_webhook_port: int = 8443
+    # The staff Telegram group told "N new handoffs" (bot/frontdoor/staff_ping.py); None = silent.
+    staff_chat_id: int | None = None
 
     def pseudonym_key(self) -> bytes:
         """The key that turns a Telegram or terminal id into a pseudonym; required, never empty."""
@@ -129,6 +133,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         telegram_webhook_secret_file=_optional_path(env, "LANTERN_TELEGRAM_WEBHOOK_SECRET_FILE"),
         telegram_webhook_listen=env.get("LANTERN_TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1"),
         telegram_webhook_port=_positive_int(env, "LANTERN_TELEGRAM_WEBHOOK_PORT", 8443),
+        staff_chat_id=_group_chat_id(env, "LANTERN_STAFF_CHAT_ID"),
     )
 
 
@@ -148,6 +153,19 @@ def _positive_int(env: Mapping[str, str], variable: str, default: int) -> int:
     if value < 1:
         raise ConfigurationError(f"{variable} must be a whole number of at least 1")
     return value
+
+
+def _group_chat_id(env: Mapping[str, str], variable: str) -> int | None:
+    raw = env.get(variable, "").strip()
+    if not raw:
+        return None
+    if _GROUP_CHAT_ID.fullmatch(raw) is None:
+        # A typo here would otherwise fail only at the first ping, maybe hours later.
+        raise ConfigurationError(
+            f"{variable} must be a Telegram group chat id: a negative whole number such as "
+            "-1001234567890 (unset it to send no staff pings)"
+        )
+    return int(raw)
 
 
 def read_secret_file(path: Path, variable: str) -> bytes:
