@@ -32,6 +32,7 @@ from bot.core.store import Delivery, Store, create_engine_for
 from bot.frontdoor.flood import FloodControl
 from bot.frontdoor.outbox import OutboxCourier
 from bot.frontdoor.rasa_client import RasaFrontDoorClient
+from bot.frontdoor.staff_ping import STAFF_PING_SECONDS, StaffPing
 from bot.frontdoor.telegram_frontend import FrontEnd
 from bot.rasa_ext.tracker_vault import tracker_vault_for
 
@@ -121,6 +122,13 @@ async def serve(app: Application, settings: Settings, stop: asyncio.Event) -> No
                 _every(OUTBOX_SECONDS, lambda: courier.deliver_pending(deliver), "outbox")
             ),
         ]
+        if settings.staff_chat_id is not None:
+            ping = StaffPing(front_end.store, settings.staff_chat_id)
+            duties.append(
+                asyncio.create_task(
+                    _every(STAFF_PING_SECONDS, lambda: ping.run_once(app.bot), "staff ping")
+                )
+            )
         logger.info("Telegram front end running (%s)", "webhook" if webhook else "long polling")
         try:
             await stop.wait()
