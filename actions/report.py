@@ -109,7 +109,11 @@ class ActionSubmitReport(Action):
         if urgency == "very_high":
             dispatcher.utter_message(response="utter_serious_danger")
         at = now_in_london()
-        send_services(dispatcher, default_directory().rank(need_from(tracker), at), at)
+        try:
+            send_services(dispatcher, default_directory().rank(need_from(tracker), at), at)
+        except LanternError as error:
+            # The report's fate is already told; a failed listing must not blank the whole turn.
+            logger.error("services could not be listed: %s", type(error).__name__)
         return events
 
 

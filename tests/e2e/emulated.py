@@ -1,0 +1,92 @@
+"""People in the Bot API emulator, driven through its control API, and an emulator with the
+real Telegram front end beside a running Rasa: what the Telegram e2e tests share."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bot.devstack import Stack
+from tests.support import free_port
+
+Chat = dict[str, Any]
+WAIT_SECONDS = 60.0
+
+
+class Person:
+    """One Telegram user, driven through the emulator's control API."""
+
+    def __init__(self, emulator: str, user_id: int | None = None) -> None:
+        self.emulator = emulator
+        self.user_id = user_id or secrets.randbelow(2**40) + 1000
+        self._users = f"{emulator}/_emulator/users/{self.user_id}"
+
+    def say(self, text: str) -> None:
+        httpx.post(f"{self._users}/messages", json={"text": text}).raise_for_status()
+
+    def send(self, **content: object) -> None:
+        httpx.post(f"{self._users}/messages", json=content).raise_for_status()
+
+    def press(self, label: str) -> None:
+        httpx.post(f"{self._users}/press", json={"text": label}).raise_for_status()
+
+    def chat(self) -> Chat:
+        reply = httpx.get(f"{self._users}/chat")
+        reply.raise_for_status()
+        chat: Chat = reply.json()
+        return chat
+
+    def wait_for(self, done: Callable[[Chat], bool], what: str) -> Chat:
+        deadline = time.monotonic() + WAIT_SECONDS
+        chat = self.chat()
+        while not done(chat):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}; chat: {chat['messages']}")
+            reply = httpx.get(
+                f"{self._users}/chat", params={"since": chat["version"], "wait": 5}, timeout=10
+            )
+            chat = reply.json()
+        return chat
+
+    def wait_for_bot_text(self, fragment: str) -> Chat:
+        return self.wait_for(lambda chat: fragment in bot_text(chat), repr(fragment))
+
+
+def bot_messages(chat: Chat) -> list[dict[str, Any]]:
+    return [m for m in chat["messages"] if m["from"] == "bot" and not m["deleted"]]
+
+
+def bot_text(chat: Chat) -> str:
+    return "\n".join(m["text"] or "" for m in bot_messages(chat))
+
+
+def labels(chat: Chat) -> list[str]:
+    return [b["text"] for m in bot_messages(chat) for row in m["buttons"] for b in row]
+
+
+class FrontEnd:
+    """An emulator and a front end of their own, on free ports, beside a running Rasa."""
+
+    def __init__(self, rasa: Stack, var_dir: Path, **env: str) -> None:
+        self.processes = Stack(rasa.rasa_port, rasa.action_port, var_dir / "log")
+        self.env = dict(os.environ, LANTERN_VAR_DIR=str(var_dir), **env)
+        self.emulator = self.processes.start_telegram(self.env, free_port()).rstrip("/")
+
+    def control(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        reply = httpx.post(f"{self.emulator}/_emulator/{path}", json=body)
+        reply.raise_for_status()
+        answer: dict[str, Any] = reply.json()
+        return answer
+
+    def state(self) -> dict[str, Any]:
+        answer: dict[str, Any] = httpx.get(f"{self.emulator}/_emulator/state").json()
+        return answer
+
+    def stop(self) -> None:
+        self.processes.stop()
