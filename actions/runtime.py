@@ -1,4 +1,5 @@
-"""What the action server shares between actions: settings and the store, made on first use.
+"""What the action server shares between actions: settings, the store and the directory, made on
+first use.
 
 The rasa-sdk server imports the actions package itself, so there is no ``create_app`` to pass
 settings into; they are read once, on the first action that needs them, never at import.
@@ -9,7 +10,12 @@ from __future__ import annotations
 from functools import lru_cache
 
 from bot.core.config import Settings, load_settings
+from bot.core.directory import Directory, default_directory
+from bot.core.directory_edits import LiveDirectory
 from bot.core.store import Store, create_engine_for
+
+# Supervisors' edits reach people within this many seconds; see LiveDirectory for the figures.
+DIRECTORY_MAX_AGE_SECONDS = 30.0
 
 
 @lru_cache(maxsize=1)
@@ -20,3 +26,19 @@ def settings() -> Settings:
 @lru_cache(maxsize=1)
 def store() -> Store:
     return Store(create_engine_for(settings()))
+
+
+@lru_cache(maxsize=1)
+def live_directory() -> LiveDirectory:
+    # ``store`` is looked up on each reload, so a test (or a settings error) meets it there and
+    # the person still gets the file's directory.
+    return LiveDirectory(
+        default_directory(),
+        lambda: store().transaction(),
+        max_age=DIRECTORY_MAX_AGE_SECONDS,
+    )
+
+
+def directory() -> Directory:
+    """The shipped directory with supervisors' edits: what every action ranks from."""
+    return live_directory().current()

@@ -10,7 +10,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.core.directory import Service, SupportNeed, default_directory, format_service
+from actions import runtime
+from bot.core.directory import Service, SupportNeed, format_service
 
 LONDON = ZoneInfo("Europe/London")
 # Intents whose request already says what kind of help is wanted.
@@ -31,7 +32,7 @@ def send_services(
 
 def send_immigration_aware_support(dispatcher: CollectingDispatcher) -> None:
     at = now_in_london()
-    send_services(dispatcher, default_directory().immigration_aware(at), at)
+    send_services(dispatcher, runtime.directory().immigration_aware(at), at)
 
 
 def need_from(tracker: Tracker) -> SupportNeed:
@@ -60,7 +61,7 @@ class ActionShowSupport(Action):
     ) -> list[dict[str, Any]]:
         at = now_in_london()
         dispatcher.utter_message(response="utter_services_intro")
-        send_services(dispatcher, default_directory().rank(need_from(tracker), at), at)
+        send_services(dispatcher, runtime.directory().rank(need_from(tracker), at), at)
         return []
 
 

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from bot.console import accounts, stats
+from bot.console import accounts, directory_pages, stats
 from bot.console.cases import OUTCOMES, CaseNotFoundError
 from bot.console.web import (
     SESSION_COOKIE,
@@ -21,7 +21,6 @@ from bot.console.web import (
 from bot.core.models import AuditEntry
 
 AUDIT_PAGE_ENTRIES = 200
-DIRECTORY_STALE_DAYS = 183  # about six months
 
 
 def _console(request: Request) -> Console:
@@ -165,17 +164,6 @@ async def audit_page(request: Request) -> Response:
     return console.render(request, "audit.html", {"me": me, "entries": entries, "result": result})
 
 
-async def directory_page(request: Request) -> Response:
-    console = _console(request)
-    me = console.current(request)
-    _require_supervisor(me.supervises)
-    today = console.clock().date()
-    stale = {service.id for service in console.directory.stale(today, DIRECTORY_STALE_DAYS)}
-    services = sorted(console.directory.services, key=lambda service: service.verified)
-    context = {"me": me, "services": services, "stale": stale}
-    return console.render(request, "directory.html", context)
-
-
 def _require_supervisor(allowed: bool) -> None:
     # A caseworker gets the same "not found" as for a missing page: no hint of what exists.
     if not allowed:
@@ -193,5 +181,5 @@ def routes() -> list[Route]:
         Route("/statistics", statistics_page, methods=["GET"]),
         Route("/statistics.csv", statistics_csv, methods=["GET"]),
         Route("/audit", audit_page, methods=["GET", "POST"]),
-        Route("/directory", directory_page, methods=["GET"]),
+        *directory_pages.routes(),
     ]

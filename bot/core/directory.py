@@ -1,7 +1,9 @@
 """The advice-services directory: load it, rank it for a need, show one service as a short card.
 
-Facts live in ``data/services/directory.yml``. Every entry carries a source URL and the date it
-was verified, and the loader refuses an entry without them, so nothing unsourced reaches a victim.
+Facts live in ``data/services/directory.yml``, and supervisors' console edits
+(``bot.core.directory_edits``) replace or add services on top of it. Every entry carries a source
+URL and the date it was verified, and the one validator refuses an entry without them, so nothing
+unsourced reaches a victim.
 Ranking is a plain weighted score (``_score``) rather than anything learned, so a caseworker can
 say why a service was offered.
 """
@@ -10,12 +12,13 @@ from __future__ import annotations
 
 import datetime
 import functools
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from bot.core import config
-from bot.core.directory_file import read_directory_file
+from bot.core.directory_file import check_unique_ids, read_directory_file
 from bot.core.directory_model import (
     DAYS,
     KIND_LABELS,
@@ -30,6 +33,7 @@ from bot.core.directory_model import (
     SupportNeed,
     UnknownNeedError,
     london_time,
+    uk_today,
 )
 
 # The directory's types live in directory_model and its file reader in directory_file; callers
@@ -51,6 +55,7 @@ __all__ = [
     "default_directory",
     "format_service",
     "london_time",
+    "uk_today",
 ]
 
 SHARES_WITH_POLICE = "They may share information with police or social services."
@@ -128,11 +133,27 @@ class Directory:
     emergency_routes: tuple[EmergencyRoute, ...]
 
     @classmethod
-    def from_file(cls, path: Path) -> Directory:
+    def from_file(cls, path: Path, today: datetime.date | None = None) -> Directory:
         """Load and check the file; raises ``DirectoryEntryError`` (a ``DataFileError``) naming
-        the entry and field of any missing source or verified date, or malformed entry."""
-        services, routes = read_directory_file(path)
+        the entry and field of any missing source or verified date (or one after ``today``,
+        default the UK date now), or malformed entry."""
+        services, routes = read_directory_file(path, today or uk_today())
         return cls(services=services, emergency_routes=routes)
+
+    def with_edits(self, edits: Iterable[Service], origin: str = "console") -> Directory:
+        """This directory with each edited service replacing the one of the same id, or added
+        after the others. Emergency routes never change this way: an edit using one of their
+        ids raises ``DirectoryEntryError``, as a duplicate id in the file would."""
+        edited = {service.id: service for service in edits}
+        kept = [edited.pop(service.id, service) for service in self.services]
+        services = (*kept, *sorted(edited.values(), key=lambda service: service.id))
+        check_unique_ids(
+            origin, [s.id for s in services] + [route.id for route in self.emergency_routes]
+        )
+        return replace(self, services=services)
+
+    def service(self, service_id: str) -> Service | None:
+        return next((s for s in self.services if s.id == service_id), None)
 
     def rank(self, need: SupportNeed, at: datetime.datetime, limit: int = 3) -> list[Service]:
         """The ``limit`` services that fit ``need`` best at ``at`` (timezone-aware)."""

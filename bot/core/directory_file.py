@@ -1,10 +1,15 @@
-"""Reading ``data/services/directory.yml``: every entry checked, none unsourced."""
+"""Reading ``data/services/directory.yml``: every entry checked, none unsourced.
+
+:func:`parse_service` is the one validator for a service entry: the file loader and the
+supervisors' console edits (``bot.core.directory_edits``) both go through it, so an entry the
+file would refuse can never arrive through the database either.
+"""
 
 from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,11 +28,16 @@ from bot.core.directory_model import (
     Service,
 )
 from bot.core.errors import DataFileError
+from bot.core.report_fields import ENGLISH_REGIONS
 
 _ID = re.compile(r"[a-z0-9_]+")
 _HTTPS_URL = re.compile(r"https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(/\S*)?")
-# Digits in space-separated groups; tests/data checks the UK numbering formats themselves.
-_DIALLED = re.compile(r"\d+( \d+)*")
+_DIALLED = re.compile(r"\d+( \d+)*")  # digits in space-separated groups, as read aloud
+# UK numbers as dialled inside the UK: geographic (01, 02), mobile (07), non-geographic (03),
+# freephone (0800/0808, 9 or 10 digits after the 0) or a harmonised 116 short code. A typo here
+# sends someone in danger to a dead line, so a number that cannot be a UK one is refused.
+_UK_NUMBER = re.compile(r"0(?:[1237]\d{9}|1\d{8}|80[08]\d{6,7})|116\d{3}")
+_SMS_SHORT_CODE = re.compile(r"\d{5}")  # text lines may be five-digit short codes
 _LANGUAGE = re.compile(r"[a-z]{2}")
 _SLOT = re.compile(r"(\d\d):([0-5]\d)-(\d\d):([0-5]\d)")
 _SERVICE_KEYS = {"id", "name", "helps_with", "who", "women_only", "nations", "regions",
@@ -40,13 +50,18 @@ _ROUTE_KEYS = {"id", "name", "how", "source", "verified", "caution"}
 class _Entry:
     """One YAML mapping, read field by field."""
 
-    path: Path
+    origin: str  # the file's path, or "console" for a supervisor's edit
     id: str
-    raw: dict[str, Any]
+    raw: Mapping[str, Any]
+    today: datetime.date  # a verified date after this is refused
     prefix: str = ""  # e.g. "contact[1]." for a contact route inside a service
 
     def fail(self, field: str, problem: str) -> DirectoryEntryError:
-        return DirectoryEntryError(self.path, self.id, self.prefix + field, problem)
+        return DirectoryEntryError(self.origin, self.id, self.prefix + field, problem)
+
+    def inner(self, raw: object, prefix: str) -> _Entry:
+        inner = raw if isinstance(raw, dict) else {}
+        return _Entry(self.origin, self.id, inner, self.today, self.prefix + prefix)
 
     def only(self, allowed: set[str]) -> None:
         # A misspelt key (`sorce:`) would otherwise silently drop a fact.
@@ -99,20 +114,28 @@ class _Entry:
                 value = None
         if not isinstance(value, datetime.date) or isinstance(value, datetime.datetime):
             raise self.fail("verified", "is missing or not an ISO date (YYYY-MM-DD)")
+        if value > self.today:
+            raise self.fail("verified", "is in the future: give the day the source was checked")
         return value
 
 
-def _entries(path: Path, document: dict[str, Any], section: str) -> list[_Entry]:
+def _entry(origin: str, label: str, item: object, today: datetime.date) -> _Entry:
+    """``item`` as an entry, once its id is known to be snake_case; ``label`` names it if not."""
+    entry_id = item.get("id") if isinstance(item, dict) else None
+    if not isinstance(item, dict) or not isinstance(entry_id, str) or not _ID.fullmatch(entry_id):
+        raise DirectoryEntryError(
+            origin, label, "id", "must be snake_case: lowercase letters, digits and _"
+        )
+    return _Entry(origin, entry_id, item, today)
+
+
+def _entries(
+    path: Path, document: dict[str, Any], section: str, today: datetime.date
+) -> list[_Entry]:
     raw = document.get(section)
     if not isinstance(raw, list):
         raise DataFileError(f"directory {path}: {section} must be a list")
-    entries = []
-    for index, item in enumerate(raw):
-        entry_id = item.get("id") if isinstance(item, dict) else None
-        if not isinstance(entry_id, str) or not _ID.fullmatch(entry_id):
-            raise DirectoryEntryError(path, f"{section}[{index}]", "id", "must be snake_case")
-        entries.append(_Entry(path, entry_id, item))
-    return entries
+    return [_entry(str(path), f"{section}[{i}]", item, today) for i, item in enumerate(raw)]
 
 
 def _contact(entry: _Entry) -> tuple[ContactRoute, ...]:
@@ -121,18 +144,29 @@ def _contact(entry: _Entry) -> tuple[ContactRoute, ...]:
         raise entry.fail("contact", "must list at least one way to get in touch")
     routes = []
     for index, item in enumerate(raw):
-        route = _Entry(entry.path, entry.id, item if isinstance(item, dict) else {},
-                       f"contact[{index}].")  # fmt: skip
+        route = entry.inner(item, f"contact[{index}].")
         route.only({"kind", "value", "free", "note"})
         kind, value = route.text("kind"), route.text("value")
         if kind not in KIND_LABELS:
             raise route.fail("kind", f"must be one of {', '.join(KIND_LABELS)}")
-        if kind in {"phone", "text"} and not _DIALLED.fullmatch(value):
-            raise route.fail("value", "must be digits in space-separated groups")
+        if kind in {"phone", "text"}:
+            _check_number(route, kind, value)
         routes.append(
             ContactRoute(kind, value, route.flag("free", None), route.optional_text("note"))
         )
     return tuple(routes)
+
+
+def _check_number(route: _Entry, kind: str, value: str) -> None:
+    if not _DIALLED.fullmatch(value):
+        raise route.fail("value", "must be digits in space-separated groups")
+    digits = value.replace(" ", "")
+    if not (_UK_NUMBER.fullmatch(digits) or (kind == "text" and _SMS_SHORT_CODE.fullmatch(digits))):
+        raise route.fail(
+            "value",
+            "is not a UK number: it must start 01, 02, 03, 07, 0800, 0808 or 116 and have "
+            "the right number of digits",
+        )
 
 
 def _slot(entry: _Entry, day: str, text: object) -> tuple[int, int]:
@@ -170,7 +204,11 @@ def _service(entry: _Entry) -> Service:
         helps_with=entry.words("helps_with", NEED_TAGS.__contains__),
         who=entry.text("who"),
         nations=frozenset() if nations is None else entry.words("nations", NATIONS.__contains__),
-        regions=entry.words("regions", str.strip) if "regions" in entry.raw else frozenset(),
+        regions=(
+            entry.words("regions", ENGLISH_REGIONS.__contains__)
+            if "regions" in entry.raw
+            else frozenset()
+        ),
         languages=entry.words("languages", _LANGUAGE.fullmatch),
         interpreting=bool(entry.flag("interpreting")),
         contact=_contact(entry),
@@ -208,13 +246,25 @@ def _read_document(path: Path) -> dict[str, Any]:
     return document
 
 
-def read_directory_file(path: Path) -> tuple[tuple[Service, ...], tuple[EmergencyRoute, ...]]:
-    """Every service and emergency route in the file, checked; ids unique across both."""
-    document = _read_document(path)
-    services = tuple(map(_service, _entries(path, document, "services")))
-    routes = tuple(map(_route, _entries(path, document, "emergency_routes")))
-    ids = [item.id for item in services] + [item.id for item in routes]
+def parse_service(raw: object, origin: str, today: datetime.date) -> Service:
+    """One service entry in the file's shape, checked field by field; raises
+    ``DirectoryEntryError`` naming the field. ``today``: the latest acceptable verified date."""
+    return _service(_entry(origin, "service", raw, today))
+
+
+def check_unique_ids(origin: Path | str, ids: list[str]) -> None:
+    """Ids are unique across services and emergency routes (the console refers to both)."""
     for entry_id in ids:
         if ids.count(entry_id) > 1:
-            raise DirectoryEntryError(path, entry_id, "id", "is used by another entry")
+            raise DirectoryEntryError(origin, entry_id, "id", "is used by another entry")
+
+
+def read_directory_file(
+    path: Path, today: datetime.date
+) -> tuple[tuple[Service, ...], tuple[EmergencyRoute, ...]]:
+    """Every service and emergency route in the file, checked; ids unique across both."""
+    document = _read_document(path)
+    services = tuple(map(_service, _entries(path, document, "services", today)))
+    routes = tuple(map(_route, _entries(path, document, "emergency_routes", today)))
+    check_unique_ids(path, [item.id for item in services] + [item.id for item in routes])
     return services, routes

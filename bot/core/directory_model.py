@@ -43,13 +43,15 @@ class NaiveDatetimeError(LanternError, ValueError):
 
 
 class DirectoryEntryError(DataFileError):
-    """One entry of the directory file lacks a field (a source, a verified date...) or holds a
-    malformed one. ``entry_id`` and ``field`` say which, so the fix is one look away."""
+    """One directory entry (in the file, or a supervisor's edit) lacks a field (a source, a
+    verified date...) or holds a malformed one. ``entry_id``, ``field`` and ``problem`` say
+    which and why, so the fix is one look away; ``origin`` is the file or "console"."""
 
-    def __init__(self, path: Path, entry_id: str, field: str, problem: str) -> None:
-        super().__init__(f"{path}: entry {entry_id!r}, field {field!r} {problem}")
+    def __init__(self, origin: Path | str, entry_id: str, field: str, problem: str) -> None:
+        super().__init__(f"{origin}: entry {entry_id!r}, field {field!r} {problem}")
         self.entry_id = entry_id
         self.field = field
+        self.problem = problem
 
 
 def london_time(at: datetime.datetime) -> datetime.datetime:
@@ -57,6 +59,12 @@ def london_time(at: datetime.datetime) -> datetime.datetime:
     if at.tzinfo is None or at.utcoffset() is None:
         raise NaiveDatetimeError("opening hours need a timezone-aware datetime")
     return at.astimezone(ZoneInfo("Europe/London"))
+
+
+def uk_today(at: datetime.datetime | None = None) -> datetime.date:
+    """The date in the UK at ``at`` (default now): a "verified" date typed shortly after
+    midnight in summer is today's, though UTC still says yesterday."""
+    return london_time(at or datetime.datetime.now(datetime.timezone.utc)).date()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,97 @@
+"""The action server's directory: the file plus supervisors' edits, read from the real database;
+the file alone when the database cannot be reached. The number is from Ofcom's drama range."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import Engine
+
+from actions import runtime
+from actions.support import ActionShowSupport
+from bot.core.audit import Actor
+from bot.core.crypto import KdfParams
+from bot.core.directory import default_directory
+from bot.core.directory_edits import save_edit
+from bot.core.keys import provision_organisation
+from bot.core.store import Store, create_engine_for
+
+from .conftest import TrackerFactory
+
+DRAMA_FREEPHONE = "0808 157 0456"
+
+
+@pytest.fixture
+def fresh_directory() -> Iterator[None]:
+    runtime.live_directory.cache_clear()
+    yield
+    runtime.live_directory.cache_clear()
+
+
+@pytest.fixture
+def store(engine: Engine, monkeypatch: pytest.MonkeyPatch, fresh_directory: None) -> Store:
+    store = Store(engine)
+    monkeypatch.setattr(runtime, "store", lambda: store)
+    return store
+
+
+async def support_cards(tracker: Any, domain: dict[str, Any]) -> str:
+    dispatcher = CollectingDispatcher()
+    await ActionShowSupport().run(dispatcher, tracker, domain)
+    return "\n".join(message.get("text") or "" for message in dispatcher.messages)
+
+
+async def test_a_supervisors_edit_reaches_the_person(
+    store: Store, fast_kdf: KdfParams, make_tracker: TrackerFactory, domain: dict[str, Any]
+) -> None:
+    """Given a supervisor changed Live Fear Free's number in the console, When a person in
+    Wales asks for support, Then they are offered the new number, not the file's."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    base = default_directory()
+    service = base.service("live_fear_free")
+    assert service is not None
+    with store.transaction() as session:
+        staff = provision_organisation(session, "Charity", "a passphrase", now, kdf=fast_kdf)
+        entry: dict[str, Any] = {
+            "id": service.id,
+            "name": service.name,
+            "helps_with": sorted(service.helps_with),
+            "who": service.who,
+            "nations": ["wales"],
+            "languages": ["en"],
+            "contact": [{"kind": "phone", "value": DRAMA_FREEPHONE}],
+            "hours": {"always": True},
+            "immigration_advice": False,
+            "source": service.source,
+            "verified": service.verified.isoformat(),
+        }
+        supervisor = Actor("supervisor", staff.admin_staff_id)
+        save_edit(session, base, entry, supervisor, now, adding=False)
+
+    text = await support_cards(make_tracker(intent="find_support", nation="wales"), domain)
+
+    assert "Live Fear Free" in text
+    assert DRAMA_FREEPHONE in text and "0808 80 10 800" not in text
+
+
+async def test_an_unreachable_database_still_gets_the_person_the_files_services(
+    monkeypatch: pytest.MonkeyPatch,
+    fresh_directory: None,
+    make_tracker: TrackerFactory,
+    domain: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    unreachable = Store(create_engine_for("postgresql+psycopg://nobody@127.0.0.1:1/lantern"))
+    monkeypatch.setattr(runtime, "store", lambda: unreachable)
+
+    with caplog.at_level(logging.ERROR):
+        text = await support_cards(make_tracker(intent="find_support", nation="wales"), domain)
+
+    assert "0808 80 10 800" in text
+    assert "directory edits could not be loaded: OperationalError" in caplog.text
+    assert "nobody" not in caplog.text
