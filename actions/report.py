@@ -13,7 +13,6 @@ from rasa_sdk.types import DomainDict
 from actions import runtime
 from actions.support import need_from, now_in_london, send_services
 from bot.core.audit import PERSON
-from bot.core.directory import default_directory
 from bot.core.errors import LanternError
 from bot.core.models import HandoffStatus, Urgency
 from bot.core.report_fields import NOT_GIVEN, RED_FLAGS, YES, urgency_level
@@ -110,7 +109,7 @@ class ActionSubmitReport(Action):
             dispatcher.utter_message(response="utter_serious_danger")
         at = now_in_london()
         try:
-            send_services(dispatcher, default_directory().rank(need_from(tracker), at), at)
+            send_services(dispatcher, runtime.directory().rank(need_from(tracker), at), at)
         except LanternError as error:
             # The report's fate is already told; a failed listing must not blank the whole turn.
             logger.error("services could not be listed: %s", type(error).__name__)

@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import runtime
 from bot.core.directory import Service, SupportNeed, format_service
+from bot.core.directory_model import NEED_TAGS
 
 LONDON = ZoneInfo("Europe/London")
 # Intents whose request already says what kind of help is wanted.
@@ -42,8 +43,12 @@ def need_from(tracker: Tracker) -> SupportNeed:
     region = tracker.get_slot("region")
     return SupportNeed(
         kinds=frozenset(tracker.get_slot("abuse_kinds") or []),
-        help_types=frozenset(tracker.get_slot("help_wanted") or [])
-        | HELP_FOR_INTENT.get(intent or "", frozenset()),
+        # "A caseworker to contact me" is answered by the handoff itself, not by a service.
+        help_types=(
+            frozenset(tracker.get_slot("help_wanted") or [])
+            | HELP_FOR_INTENT.get(intent or "", frozenset())
+        )
+        & NEED_TAGS,
         nation=nation if nation and nation != "not_given" else None,
         region=region if region and region != "not_given" else None,
         language=tracker.get_slot("language"),

@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from rasa_sdk import Tracker
 
+from actions import runtime
 from tests.support import load_domain
 
 SENDER = "a" * 64
+
+
+@pytest.fixture(autouse=True)
+def action_server_var_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test's action server reads its settings afresh from its own var/, never the
+    repository's (a test that needs the database points ``runtime.store`` at its engine)."""
+    monkeypatch.setenv("LANTERN_VAR_DIR", str(tmp_path / "var"))
+    cached = (runtime.settings, runtime.store, runtime.live_directory)
+    for function in cached:
+        function.cache_clear()
+    yield
+    for function in cached:
+        function.cache_clear()
 
 
 @pytest.fixture(scope="session")

@@ -92,6 +92,21 @@ async def test_a_shared_report_is_sealed_to_the_charity_without_immigration_deta
     assert all(event["value"] is None for event in events)
 
 
+async def test_asking_for_a_caseworker_shares_the_report_and_still_lists_services(
+    store: Store, fast_kdf: KdfParams, make_tracker: TrackerFactory, domain: dict[str, Any]
+) -> None:
+    """Given a report whose only help wanted is "a caseworker to contact me" (a report choice
+    with no directory service behind it), When it is shared, Then the person is told and shown
+    services like anyone else rather than getting an empty turn."""
+    provision(store, fast_kdf)
+    answers = {**ANSWERS, "help_wanted": ["caseworker"]}
+
+    _, messages = await submit(make_tracker(**answers), domain)
+
+    assert messages[0].get("response") == "utter_report_shared"
+    assert any("Live Fear Free" in (message.get("text") or "") for message in messages)
+
+
 async def test_the_report_goes_to_the_partner_covering_the_persons_nation_and_language(
     store: Store, fast_kdf: KdfParams, make_tracker: TrackerFactory, domain: dict[str, Any]
 ) -> None:

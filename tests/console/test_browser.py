@@ -1,6 +1,6 @@
 """The console in real Chromium (Debian's, launched by path): sign in, queue, case, reply.
 
-Saves docs/screenshots/console-queue.png and console-case.png for the README.
+The README's screenshots come from the whole journey in tests/e2e/test_caseworker_journey.py.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import uvicorn
 
 from bot.console.app import create_app
 from bot.core.models import Urgency
-from tests.support import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, free_port
+from tests.support import CHROMIUM, CHROMIUM_ARGS, free_port
 
 from .conftest import WORKER, World
 
@@ -49,7 +49,6 @@ def test_sign_in_see_the_queue_open_a_case_and_reply(world: World, console_url: 
     )
     world.clock.advance(minutes=5)
     world.submit(urgency=Urgency.HIGH, region="south_west")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 760})
@@ -62,7 +61,6 @@ def test_sign_in_see_the_queue_open_a_case_and_reply(world: World, console_url: 
         rows = page.locator("table.queue tbody tr")
         assert rows.count() == 3
         assert "very high" in rows.nth(0).inner_text()
-        page.screenshot(path=str(SCREENSHOTS / "console-queue.png"), full_page=True)
         rows.nth(0).get_by_role("button", name="Claim").click()
         # Claiming opens the case.
         page.wait_for_selector("text=You have claimed this case.")
@@ -74,5 +72,4 @@ def test_sign_in_see_the_queue_open_a_case_and_reply(world: World, console_url: 
         )
         page.get_by_role("button", name="Send reply").click()
         page.wait_for_selector("text=Thank you for telling us")
-        page.screenshot(path=str(SCREENSHOTS / "console-case.png"), full_page=True)
         browser.close()
