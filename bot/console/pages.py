@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from bot.console import accounts, directory_pages, stats
 from bot.console.cases import OUTCOMES, CaseNotFoundError
+from bot.console.report_view import report_answers
 from bot.console.web import (
     SESSION_COOKIE,
     SIGN_IN_CSRF_COOKIE,
@@ -100,7 +101,14 @@ async def case_page(request: Request) -> Response:
     me = console.current(request)
     view = console.cases.view(me, request.path_params["handoff_id"])
     services = sorted(console.directory.services, key=lambda service: service.name)
-    context = {"me": me, "case": view, "outcomes": OUTCOMES, "services": services}
+    answers = report_answers(view.report) if view.report is not None else []
+    context = {
+        "me": me,
+        "case": view,
+        "answers": answers,
+        "outcomes": OUTCOMES,
+        "services": services,
+    }
     return console.render(request, "case.html", context)
 
 
