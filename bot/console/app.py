@@ -48,11 +48,7 @@ def create_app(
     now = clock or (lambda: datetime.now(timezone.utc))
     store = Store(engine or create_engine_for(settings), clock=now)
     directory = directory or Directory.from_file(settings.data_dir / "services" / "directory.yml")
-    cases = Cases(
-        store,
-        FrontEndKey(settings.front_end_key()),
-        frozenset(service.id for service in directory.services),
-    )
+    cases = Cases(store, FrontEndKey(settings.front_end_key()), directory)
     app = Starlette(
         routes=[
             *pages.routes(),

@@ -21,6 +21,9 @@ from bot.core.crypto import (
     open_as_organisation,
     seal_for_organisation,
 )
+from bot.core.directory import Directory
+from bot.core.directory_edits import merged_directory
+from bot.core.directory_model import uk_today
 from bot.core.errors import LanternError
 from bot.core.keys import active_organisation_key
 from bot.core.models import Author, CaseNote, Handoff, HandoffStatus, Staff, Urgency, new_id
@@ -63,12 +66,17 @@ class CaseView:
 
 
 class Cases:
-    def __init__(
-        self, store: Store, front_end_key: FrontEndKey, service_ids: frozenset[str]
-    ) -> None:
+    def __init__(self, store: Store, front_end_key: FrontEndKey, directory: Directory) -> None:
         self.store = store
         self.front_end_key = front_end_key
-        self.service_ids = service_ids
+        # The shipped file; supervisors' edits are applied on every read (current_directory).
+        self.directory = directory
+
+    def current_directory(self) -> Directory:
+        """The file with supervisors' edits, read fresh: the table is small and one query per
+        page means a referral or a directory page never offers a service late."""
+        with self.store.transaction() as session:
+            return merged_directory(self.directory, session, uk_today(self.store.now()))
 
     def queue(self, viewer: ConsoleSession) -> list[QueueRow]:
         """Open and claimed cases of the viewer's organisation, most urgent then oldest first."""
@@ -156,7 +164,8 @@ class Cases:
         self._own_claim(viewer, handoff_id)
         if outcome not in OUTCOMES:
             raise CaseActionRefusedError("choose one of the listed outcomes")
-        if outcome == "referred" and service_id not in self.service_ids:
+        referable = {service.id for service in self.current_directory().services}
+        if outcome == "referred" and service_id not in referable:
             raise CaseActionRefusedError("a referral names a service from the directory")
         self.store.set_handoff_status(handoff_id, HandoffStatus.CLOSED, viewer.actor)
         with self.store.transaction() as session:

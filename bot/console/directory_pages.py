@@ -22,12 +22,11 @@ from bot.console.directory_form import (
 )
 from bot.console.sessions import ConsoleSession
 from bot.console.web import Console
-from bot.core.directory import DAYS, NATIONS, NEED_TAGS, Directory, uk_today
+from bot.core.directory import DAYS, NATIONS, NEED_TAGS
 from bot.core.directory_edits import (
     DirectoryEditRefusedError,
     NoSuchServiceError,
     edit_marks,
-    merged_directory,
     save_edit,
 )
 from bot.core.directory_model import KIND_LABELS, DirectoryEntryError
@@ -49,17 +48,10 @@ def _supervisor(request: Request) -> ConsoleSession:
     return me
 
 
-def _current_directory(console: Console) -> Directory:
-    """The file with supervisors' edits, read fresh: the table is small and a page view costs
-    one query, so the console never shows an edit late."""
-    with console.store.transaction() as db:
-        return merged_directory(console.directory, db, uk_today(console.clock()))
-
-
 async def directory_page(request: Request) -> Response:
     console = _console(request)
     me = console.current(request)
-    directory = _current_directory(console)
+    directory = console.cases.current_directory()
     with console.store.transaction() as db:
         marks = edit_marks(db)
     today = console.clock().date()
@@ -84,7 +76,7 @@ async def directory_form_page(request: Request) -> Response:
     service_id = request.path_params.get("service_id")
     service = None
     if service_id is not None:
-        service = _current_directory(_console(request)).service(service_id)
+        service = _console(request).cases.current_directory().service(service_id)
         if service is None:
             return _no_such_service(request)
     return _directory_form(request, me, service_id, values_of(service), None, status=200)

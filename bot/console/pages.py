@@ -100,7 +100,7 @@ async def case_page(request: Request) -> Response:
     console = _console(request)
     me = console.current(request)
     view = console.cases.view(me, request.path_params["handoff_id"])
-    services = sorted(console.directory.services, key=lambda service: service.name)
+    services = sorted(console.cases.current_directory().services, key=lambda s: s.name)
     answers = report_answers(view.report) if view.report is not None else []
     context = {
         "me": me,

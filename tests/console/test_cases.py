@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.core.audit import Actor
 from bot.core.crypto import FrontEndKey
+from bot.core.directory import Directory
+from bot.core.directory_edits import save_edit
 from bot.core.models import CaseNote, Handoff, HandoffStatus, OutboxMessage, ThreadMessage, Urgency
 
 from .conftest import ADMIN, OTHER_ADMIN, PERSON, World, sign_in
@@ -98,3 +101,39 @@ def test_release_returns_the_case_to_the_queue(world: World) -> None:
         handoff = session.get(Handoff, handoff_id)
         assert handoff is not None
         assert handoff.status is HandoffStatus.OPEN and handoff.claimed_by is None
+
+
+def test_a_referral_can_name_a_service_a_supervisor_added(world: World) -> None:
+    """Given a service added in the console's directory after the console started, When a
+    caseworker closes a case as a referral to it, Then the referral is accepted and recorded."""
+    handoff_id = world.submit()
+    client = world.client()
+    csrf = sign_in(world, client)
+    client.post(f"/cases/{handoff_id}/claim", data={"csrf": csrf})
+    added = {
+        "id": "added_helpline",
+        "name": "Added Helpline",
+        "helps_with": ["talk"],
+        "who": "anyone affected by domestic abuse",
+        "nations": ["england"],
+        "languages": ["en"],
+        # Ofcom's range for drama: a number that can never reach a real person.
+        "contact": [{"kind": "phone", "value": "0808 157 0999"}],
+        "hours": {"always": True},
+        "immigration_advice": False,
+        "source": "https://example.org/added-helpline",
+        "verified": "2026-11-20",
+    }
+    base = Directory.from_file(world.settings.data_dir / "services" / "directory.yml")
+    with world.store.transaction() as session:
+        save_edit(session, base, added, Actor("admin"), world.clock(), adding=True)
+
+    page = client.get(f"/cases/{handoff_id}")
+    closed = client.post(
+        f"/cases/{handoff_id}/close",
+        data={"csrf": csrf, "outcome": "referred", "service": "added_helpline"},
+    )
+
+    assert "Added Helpline" in page.text
+    assert closed.status_code == 303
+    assert world.store.get_handoff(handoff_id).outcome_service == "added_helpline"
