@@ -1,0 +1,125 @@
+"""Talking with a caseworker through the real Telegram front end: danger is still answered at
+once, the person can go back to the assistant, and a closed case loses nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.console.demo import demo_account
+from bot.core.audit import SYSTEM, Actor
+from bot.core.config import Settings, load_settings
+from bot.core.crypto import FrontEndKey
+from bot.core.keys import unlock_organisation_keys
+from bot.core.models import Author, HandoffStatus, Organisation
+from bot.core.pseudonym import pseudonym_for
+from bot.core.store import HandoffFields, Store, caseworker_reply_key, create_engine_for
+from bot.devstack import Stack
+from bot.frontdoor.when_down import EMERGENCY_ROUTES_TEXT
+from tests.e2e.emulated import FrontEnd, Person, bot_text
+
+CASEWORKER = Actor("caseworker")
+SERVICES = "Here are services that can help."
+
+
+@dataclass
+class Charity:
+    """The demo charity's side, acting on the shared database as the console would."""
+
+    settings: Settings
+    store: Store
+
+    def case_for(self, someone: Person) -> tuple[str, str]:
+        pseudonym = pseudonym_for(someone.user_id, self.settings.pseudonym_key())
+        with self.store.transaction() as session:
+            organisation_id = session.query(Organisation.id).order_by(Organisation.created_at)
+            first = organisation_id.first()
+        assert first is not None
+        handoff_id = self.store.save_handoff(
+            pseudonym, first[0], HandoffFields(consent=True), {"report_account": "a report"}
+        )
+        self.store.set_handoff_status(handoff_id, HandoffStatus.OPEN, SYSTEM)
+        return handoff_id, pseudonym
+
+    def reply(self, handoff_id: str, pseudonym: str, text: str) -> None:
+        message_id = self.store.add_thread_message(handoff_id, Author.STAFF, text, CASEWORKER)
+        key = FrontEndKey(self.settings.front_end_key())
+        self.store.enqueue_delivery(
+            pseudonym, caseworker_reply_key(message_id), text, key, CASEWORKER
+        )
+
+    def person_said(self, handoff_id: str) -> list[str]:
+        admin = demo_account(self.settings, "admin")
+        with self.store.transaction() as session:
+            keys = unlock_organisation_keys(session, admin.staff_id, admin.passphrase)
+        thread = self.store.read_thread(handoff_id, keys, CASEWORKER)
+        return [text for author, _, text in thread if author is Author.PERSON]
+
+
+@pytest.fixture(scope="module")
+def telegram(stack: Stack, e2e_var_dir: Path) -> Iterator[FrontEnd]:
+    front = FrontEnd(stack, e2e_var_dir)
+    try:
+        yield front
+    finally:
+        front.stop()
+
+
+@pytest.fixture
+def charity(e2e_var_dir: Path) -> Charity:
+    settings = load_settings({"LANTERN_VAR_DIR": str(e2e_var_dir)})
+    return Charity(settings, Store(create_engine_for(settings)))
+
+
+def started(telegram: FrontEnd) -> Person:
+    someone = Person(telegram.emulator)
+    someone.say("/start")  # the chat link a reply needs is made on the first message
+    someone.wait_for_bot_text("safe to talk")
+    return someone
+
+
+def test_danger_while_talking_with_a_caseworker_gets_999_and_still_reaches_them(
+    telegram: FrontEnd, charity: Charity
+) -> None:
+    someone = started(telegram)
+    handoff_id, pseudonym = charity.case_for(someone)
+
+    charity.reply(handoff_id, pseudonym, "Hello, this is Sam from the charity.")
+    someone.wait_for_bot_text("Your caseworker wrote:\n\nHello, this is Sam")
+    someone.say("he is outside the door with a knife. my visa is tied to him")
+    chat = someone.wait_for_bot_text("Sent to your caseworker")
+
+    assert EMERGENCY_ROUTES_TEXT in bot_text(chat)
+    said = charity.person_said(handoff_id)
+    assert len(said) == 1 and "outside the door with a knife" in said[0]
+    assert "visa" not in said[0]
+
+
+def test_back_to_the_assistant_then_a_closed_case_sends_words_to_the_assistant(
+    telegram: FrontEnd, charity: Charity
+) -> None:
+    someone = started(telegram)
+    handoff_id, pseudonym = charity.case_for(someone)
+    charity.reply(handoff_id, pseudonym, "Is now a good time?")
+    someone.wait_for_bot_text("Is now a good time?")
+
+    someone.press("Back to the assistant")
+    someone.wait_for(lambda chat: bot_text(chat).count("safe to talk") == 2, "a new greeting")
+    someone.say("where can i get help, i need a refuge")
+    someone.wait_for_bot_text(SERVICES)  # the assistant answered, not the relay
+    assert charity.person_said(handoff_id) == []
+
+    charity.reply(handoff_id, pseudonym, "Write when you can.")
+    someone.wait_for_bot_text("Write when you can.")
+    charity.store.set_handoff_status(handoff_id, HandoffStatus.CLOSED, CASEWORKER)
+    someone.say("where can i get help, i need a refuge")
+    chat = someone.wait_for_bot_text("conversation with the caseworker has ended")
+
+    assert charity.person_said(handoff_id) == []
+    someone.wait_for(
+        lambda chat: bot_text(chat).count(SERVICES) == 2, "the assistant's answer as well"
+    )
+    assert "Sent to your caseworker" not in bot_text(chat)
