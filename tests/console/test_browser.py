@@ -113,7 +113,7 @@ def test_keyboard_only_on_a_small_laptop_with_labels_and_contrast(
     """Given a 1280x720 screen and no mouse, When a caseworker signs in with the keyboard alone
     and opens each page, Then nothing scrolls sideways, every field has a label and all text
     meets WCAG AA contrast (4.5:1)."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     case_id = world.submit(urgency=Urgency.VERY_HIGH)
     with sync_playwright() as playwright:
@@ -121,6 +121,7 @@ def test_keyboard_only_on_a_small_laptop_with_labels_and_contrast(
         page = browser.new_page(viewport={"width": 1280, "height": 720})
         page.goto(f"{console_url}/sign-in")
         # The login field has focus on arrival; Tab moves through the form in reading order.
+        expect(page.get_by_label("Login name")).to_be_focused()
         page.keyboard.type(WORKER.login)
         page.keyboard.press("Tab")
         page.keyboard.type(WORKER.passphrase)
