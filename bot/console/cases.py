@@ -164,8 +164,7 @@ class Cases:
         self._own_claim(viewer, handoff_id)
         if outcome not in OUTCOMES:
             raise CaseActionRefusedError("choose one of the listed outcomes")
-        referable = {service.id for service in self.current_directory().services}
-        if outcome == "referred" and service_id not in referable:
+        if outcome == "referred" and self.current_directory().service(service_id or "") is None:
             raise CaseActionRefusedError("a referral names a service from the directory")
         self.store.set_handoff_status(handoff_id, HandoffStatus.CLOSED, viewer.actor)
         with self.store.transaction() as session:

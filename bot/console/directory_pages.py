@@ -10,7 +10,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from bot.console.cases import CaseNotFoundError
 from bot.console.directory_form import (
     FormError,
     FormValues,
@@ -29,7 +28,7 @@ from bot.core.directory_edits import (
     edit_marks,
     save_edit,
 )
-from bot.core.directory_model import KIND_LABELS, DirectoryEntryError
+from bot.core.directory_model import KIND_LABELS, DirectoryEntryError, uk_today
 from bot.core.report_fields import ENGLISH_REGIONS
 
 DIRECTORY_STALE_DAYS = 183  # about six months
@@ -40,21 +39,13 @@ def _console(request: Request) -> Console:
     return console
 
 
-def _supervisor(request: Request) -> ConsoleSession:
-    me = _console(request).current(request)
-    # A caseworker gets the same "not found" as for a missing page: no hint of what exists.
-    if not me.supervises:
-        raise CaseNotFoundError("supervisors only")
-    return me
-
-
 async def directory_page(request: Request) -> Response:
     console = _console(request)
     me = console.current(request)
     directory = console.cases.current_directory()
     with console.store.transaction() as db:
         marks = edit_marks(db)
-    today = console.clock().date()
+    today = uk_today(console.clock())
     stale = {service.id for service in directory.stale(today, DIRECTORY_STALE_DAYS)}
     services = sorted(directory.services, key=lambda service: (service.verified, service.name))
     context = {
@@ -72,7 +63,7 @@ async def directory_page(request: Request) -> Response:
 
 async def directory_form_page(request: Request) -> Response:
     """``/directory/add`` (blank) or ``/directory/edit/{service_id}`` (filled in)."""
-    me = _supervisor(request)
+    me = _console(request).current_supervisor(request)
     service_id = request.path_params.get("service_id")
     service = None
     if service_id is not None:
@@ -84,7 +75,7 @@ async def directory_form_page(request: Request) -> Response:
 
 async def directory_save(request: Request) -> Response:
     console = _console(request)
-    me = _supervisor(request)
+    me = _console(request).current_supervisor(request)
     form = await console.form(request, me)
     service_id = request.path_params.get("service_id")
     values = values_from_form(form)

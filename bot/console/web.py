@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-from bot.console.cases import Cases
+from bot.console.cases import CaseNotFoundError, Cases
 from bot.console.sessions import ConsoleSession, SessionRegistry
 from bot.core.directory import Directory
 from bot.core.errors import LanternError
@@ -72,6 +72,14 @@ class Console:
                 self.sessions.end(session.token)
                 raise SignInRequiredError("sign in")
         return session
+
+    def current_supervisor(self, request: Request) -> ConsoleSession:
+        """The signed-in supervisor or admin. Anyone else gets the same "not found" as for a
+        missing page: no hint of what exists."""
+        me = self.current(request)
+        if not me.supervises:
+            raise CaseNotFoundError("supervisors only")
+        return me
 
     async def form(self, request: Request, session: ConsoleSession) -> FormData:
         form = await request.form()

@@ -252,8 +252,8 @@ class FrontEnd:
         if sent is None:
             self.with_caseworker.discard(pseudonym)
             await self.send(bot, chat_id, say.CASE_ENDED_TEXT)
-            if text := say.neutralise(text):
-                await self.converse(bot, chat_id, pseudonym, text)
+            # The words go to the assistant, whose turn always ends with a way to help.
+            await self.converse(bot, chat_id, pseudonym, say.neutralise(text) or GREET_PAYLOAD)
             return
         await self.send(bot, chat_id, say.RELAYED_TEXT, say.relay_keyboard())
 
