@@ -33,6 +33,7 @@ def send_services(
 
 def send_immigration_aware_support(dispatcher: CollectingDispatcher) -> None:
     at = now_in_london()
+    dispatcher.utter_message(response="utter_immigration_aware_intro")
     send_services(dispatcher, runtime.directory().immigration_aware(at), at)
 
 
