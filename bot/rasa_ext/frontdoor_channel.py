@@ -18,6 +18,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.core.firewall import default_firewall
+from bot.rasa_ext import action_validation
 from bot.rasa_ext.turn_rules import ensure_way_out, screen_incoming_text
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,9 @@ class FrontDoorInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> FrontDoorInput:
+        # Rasa builds its channels once at start-up, before any action runs: the place to swap in
+        # the validator built once (bot/rasa_ext/action_validation.py).
+        action_validation.install()
         return cls()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
