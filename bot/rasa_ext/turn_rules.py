@@ -24,7 +24,11 @@ EMPTY_TURN_TEXT = "I'm here. If you are in danger now, call 999."
 _PAYLOAD = re.compile(r"/(?P<intent>[a-z_]{1,40})(?P<entities>\{[^{}]{0,200}\})?")
 _ENTITY_ID = re.compile(r"[a-z_]{1,40}")
 
-_SIGNAL_INTENTS = {SafetySignal.DANGER: "emergency", SafetySignal.SUICIDAL: "suicidal_feelings"}
+_SIGNAL_INTENTS = {
+    SafetySignal.DANGER: "emergency",
+    SafetySignal.NOT_SAFE: "not_safe_to_talk",
+    SafetySignal.SUICIDAL: "suicidal_feelings",
+}
 VOLUNTEERED_STATUS_INTENT = "volunteer_immigration_status"
 
 

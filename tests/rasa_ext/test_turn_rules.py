@@ -1,0 +1,79 @@
+"""Every turn's rules: payloads are ours only, typed text is defanged, safety wins, no dead end."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.firewall import REDACTION_MARK, default_firewall
+from bot.core.safety import default_safety_net
+from bot.rasa_ext.turn_rules import (
+    EMPTY_TURN_TEXT,
+    VOLUNTEERED_STATUS_INTENT,
+    WAY_OUT_BUTTONS,
+    ensure_way_out,
+    intent_override,
+    is_button_payload,
+    screen_incoming_text,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("he's got a knife", "emergency"),
+        ("they're taking my daughter abroad to be cut", "emergency"),
+        ("gtg he's back", "not_safe_to_talk"),
+        ("he's home", "not_safe_to_talk"),
+        ("i want to die and he's back", "not_safe_to_talk"),
+        ("I want to die", "suicidal_feelings"),
+        (f"I am on a {REDACTION_MARK}", VOLUNTEERED_STATUS_INTENT),
+        ("he takes my money", None),
+        ("/emergency", None),
+    ],
+)
+def test_intent_override(text: str, intent: str | None) -> None:
+    assert intent_override(text, default_safety_net(), default_firewall()) == intent
+
+
+def test_danger_wins_over_volunteered_status() -> None:
+    text = "he has a knife and I am on a spouse visa"
+    assert intent_override(text, default_safety_net(), default_firewall()) == "emergency"
+
+
+@pytest.mark.parametrize(
+    ("text", "ours"),
+    [
+        ("/emergency", True),
+        ('/inform{"abuse_kind":"physical"}', True),
+        ('/inform{"abuse_kind":"Physical!"}', False),
+        ('/inform{"abuse_kind":1}', False),
+        ("/inform{not json}", False),
+        ("emergency", False),
+        ("/he's back", False),
+    ],
+)
+def test_is_button_payload(text: str, ours: bool) -> None:
+    assert is_button_payload(text) is ours
+
+
+def test_screen_incoming_text_keeps_payloads_and_defangs_typed_slashes() -> None:
+    firewall = default_firewall()
+    assert screen_incoming_text("/emergency", firewall) == "/emergency"
+    assert screen_incoming_text('/inform{"x": "<b>"}', firewall) == 'inform{"x": "<b>"}'
+    screened = screen_incoming_text("  my husband hits me, I am on a spouse visa ", firewall)
+    assert "visa" not in screened
+    assert screened.startswith("my husband hits me")
+
+
+def test_ensure_way_out_appends_the_standing_buttons_once() -> None:
+    own = {"title": "Emergency help", "payload": WAY_OUT_BUTTONS[0]["payload"]}
+    turn = ensure_way_out([{"text": "one"}, {"text": "two", "buttons": [own]}])
+    assert turn[0] == {"text": "one"}
+    payloads = [button["payload"] for button in turn[1]["buttons"]]
+    assert payloads == [button["payload"] for button in WAY_OUT_BUTTONS]
+
+
+def test_an_empty_turn_still_leaves_a_way_out() -> None:
+    turn = ensure_way_out([])
+    assert turn[0]["text"] == EMPTY_TURN_TEXT
+    assert len(turn[0]["buttons"]) == len(WAY_OUT_BUTTONS)
