@@ -27,7 +27,7 @@ from bot.frontdoor import telegram_render as say
 from bot.frontdoor.memory import ChatTrail, Waiting, WaitingRoom
 from bot.frontdoor.rasa_client import BotMessage, RasaFrontDoorClient
 from bot.frontdoor.terminal import RESTART_PAYLOAD
-from bot.frontdoor.when_down import ASSISTANT_DOWN_TEXT, EMERGENCY_ROUTES_TEXT
+from bot.frontdoor.when_down import EMERGENCY_ROUTES_TEXT, reply_when_down
 from bot.rasa_ext.tracker_vault import TrackerVault
 
 logger = logging.getLogger(__name__)
@@ -181,7 +181,7 @@ class FrontEnd:
                         await self.send_turn(bot, chat_id, turn)
                     return
             self.waiting.put(Waiting(chat_id, pseudonym, text))
-            await self.send(bot, chat_id, f"{EMERGENCY_ROUTES_TEXT}\n\n{ASSISTANT_DOWN_TEXT}")
+            await self.send(bot, chat_id, reply_when_down(self.safety.check(text)))
 
     async def drain(self, bot: Bot, pseudonym: str) -> None:
         """Answer this person's queued messages in order, stopping at the first failure."""
