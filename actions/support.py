@@ -1,4 +1,9 @@
-"""Finding support: services from the directory, ranked for what the person has told us."""
+"""Finding support: services from the directory, ranked for what the person has told us.
+
+What they told us is the report's fixed-choice answers (slots) and, read afresh on every request,
+their own messages in this conversation (already firewalled; ``bot.core.needs``). Nothing read
+from the messages is returned as an event, so none of it is stored.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +18,19 @@ from rasa_sdk.types import DomainDict
 from actions import runtime
 from bot.core.directory import Service, SupportNeed, format_service
 from bot.core.directory_model import NEED_TAGS
+from bot.core.firewall import REDACTION_MARK
+from bot.core.needs import HeardNeeds, read_needs
 
 LONDON = ZoneInfo("Europe/London")
 # Intents whose request already says what kind of help is wanted.
 HELP_FOR_INTENT = {"talk_to_person": frozenset({"talk"})}
+# Keeping someone's documents is abuse whose way out usually runs through independent advice:
+# it is ranked as control plus legal help, and immigration-aware services come first.
+DOCUMENTS = "documents"
+DOCUMENTS_TAGS = frozenset({"emotional", "legal"})
+# Said in their words, these describe the help they need rather than what was done to them, so
+# the general domestic-abuse services still count beside them.
+HELP_TAGS = frozenset({"safe_place", "children", "lgbt"})
 
 
 def now_in_london() -> datetime.datetime:
@@ -31,29 +45,64 @@ def send_services(
         dispatcher.utter_message(text=format_service(service, at))
 
 
-def send_immigration_aware_support(dispatcher: CollectingDispatcher) -> None:
+def send_immigration_aware_support(
+    dispatcher: CollectingDispatcher, need: SupportNeed | None = None
+) -> None:
     at = now_in_london()
     dispatcher.utter_message(response="utter_immigration_aware_intro")
-    send_services(dispatcher, runtime.directory().immigration_aware(at), at)
+    send_services(dispatcher, runtime.directory().immigration_aware(at, need=need), at)
 
 
-def need_from(tracker: Tracker) -> SupportNeed:
-    """What the person has chosen so far; only fixed-choice slots, never free text."""
+def user_messages(tracker: Tracker) -> list[str]:
+    """Every message the person sent in this conversation, as the firewall left it."""
+    return [
+        str(event.get("text"))
+        for event in tracker.events
+        if event.get("event") == "user" and event.get("text")
+    ]
+
+
+def _chosen(tracker: Tracker, slot: str) -> str | None:
+    value = tracker.get_slot(slot)
+    return value if isinstance(value, str) and value and value != "not_given" else None
+
+
+def need_from(tracker: Tracker, heard: HeardNeeds | None = None) -> SupportNeed:
+    """The report's fixed-choice answers, then what their own words add (``heard``)."""
+    heard = heard or HeardNeeds()
     intent = (tracker.latest_message.get("intent") or {}).get("name")
-    nation = tracker.get_slot("nation")
-    region = tracker.get_slot("region")
+    chosen = frozenset(tracker.get_slot("abuse_kinds") or [])
+    if heard.harms_others:
+        # Someone who says they harm others is offered the services for changing that only.
+        kinds = frozenset({"perpetrator"})
+    else:
+        kinds = (chosen & NEED_TAGS) | (heard.tags - HELP_TAGS)
+        kinds |= DOCUMENTS_TAGS if DOCUMENTS in chosen else frozenset()
+    # "A caseworker to contact me" is answered by the handoff itself, not by a service.
+    help_types = (
+        frozenset(tracker.get_slot("help_wanted") or [])
+        | HELP_FOR_INTENT.get(intent or "", frozenset())
+        | (frozenset() if heard.harms_others else heard.tags & HELP_TAGS)
+    ) & NEED_TAGS
+    # A place chosen in the report outranks one mentioned in passing.
+    nation = _chosen(tracker, "nation") or heard.nation
+    region = _chosen(tracker, "region") or (heard.region if nation == heard.nation else None)
     return SupportNeed(
-        kinds=frozenset(tracker.get_slot("abuse_kinds") or []),
-        # "A caseworker to contact me" is answered by the handoff itself, not by a service.
-        help_types=(
-            frozenset(tracker.get_slot("help_wanted") or [])
-            | HELP_FOR_INTENT.get(intent or "", frozenset())
-        )
-        & NEED_TAGS,
-        nation=nation if nation and nation != "not_given" else None,
-        region=region if region and region != "not_given" else None,
+        kinds=kinds,
+        help_types=help_types,
+        nation=nation,
+        region=region if nation == "england" else None,
         language=tracker.get_slot("language"),
+        male_victim=heard.man,
     )
+
+
+def advice_first(tracker: Tracker, messages: list[str]) -> bool:
+    """Independent advice that understands immigration comes first when the person raised it
+    (the firewall left its mark) or chose "keeps my documents from me"; decided here, recorded
+    nowhere."""
+    chosen = tracker.get_slot("abuse_kinds") or []
+    return DOCUMENTS in chosen or any(REDACTION_MARK in text for text in messages)
 
 
 class ActionShowSupport(Action):
@@ -65,9 +114,14 @@ class ActionShowSupport(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
+        messages = user_messages(tracker)
+        need = need_from(tracker, read_needs(messages))
+        if advice_first(tracker, messages):
+            send_immigration_aware_support(dispatcher, need)
+            return []
         at = now_in_london()
         dispatcher.utter_message(response="utter_services_intro")
-        send_services(dispatcher, runtime.directory().rank(need_from(tracker), at), at)
+        send_services(dispatcher, runtime.directory().rank(need, at), at)
         return []
 
 

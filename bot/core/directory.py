@@ -63,16 +63,22 @@ SHARES_WITH_POLICE = "They may share information with police or social services.
 # Needs few services cover: a service that has the expertise beats a generalist that is nearer.
 SPECIALIST_TAGS = frozenset(
     {"sexual", "honour", "forced_marriage", "fgm", "legal", "children", "male_victims", "lgbt",
-     "perpetrator", "suicidal"}
+     "perpetrator", "suicidal", "safe_place", "economic"}
 )  # fmt: skip
 # Services for a group the person has not said they belong to rank below general ones.
-AUDIENCE_TAGS = frozenset({"male_victims", "lgbt"})
+AUDIENCE_TAGS = frozenset({"male_victims", "lgbt", "children"})
+# Offered only when named: an FGM line offered to someone who never spoke of it alarms more than
+# it helps, and a perpetrator programme offered to a victim tells them the abuse is their fault.
+ONLY_WHEN_NAMED = frozenset({"fgm", "perpetrator"})
 
 # Score weights, in the order they matter (see _score).
 SPECIALIST_MATCH = 6
 GENERAL_MATCH = 2
 NATION_DEDICATED = 4  # a service for their own nation knows its law, refuges and police
 NATION_COVERED = 2  # UK-wide: certainly serves them, but less local knowledge
+# Nation unknown: most people in the UK live in England, so a service for Scotland, Wales or
+# Northern Ireland alone is the likeliest wrong number.
+NATION_UNLIKELY = -4
 REGION_MATCH = 2
 REGION_UNKNOWN = -2  # a regional service when we do not know where the person is
 LANGUAGE_SPOKEN = 3
@@ -80,6 +86,10 @@ INTERPRETING = 1
 OPEN_NOW = 3
 HOURS_UNKNOWN = 1  # may answer: better than known-closed, worse than known-open
 AUDIENCE_MISMATCH = -3
+FOCUSED = 3  # a specialist service (nothing general in what it does) beats a generalist
+REFUGE_TONIGHT = (
+    3  # someone with nowhere safe tonight needs a line that answers now and finds space
+)
 
 
 def _eligible(service: Service, need: SupportNeed) -> bool:
@@ -87,8 +97,7 @@ def _eligible(service: Service, need: SupportNeed) -> bool:
     wanted = need.tags()
     if not service.helps_with & wanted:
         return False
-    # A perpetrator programme offered to a victim tells them their abuse is their fault.
-    if "perpetrator" in service.helps_with and "perpetrator" not in wanted:
+    if service.helps_with & ONLY_WHEN_NAMED - wanted:
         return False
     if need.male_victim and service.women_only:
         return False
@@ -103,10 +112,16 @@ def _score(service: Service, need: SupportNeed, at: datetime.datetime) -> int:
     matched = service.helps_with & wanted
     score = sum(SPECIALIST_MATCH if tag in SPECIALIST_TAGS else GENERAL_MATCH for tag in matched)
     score += AUDIENCE_MISMATCH * len((service.helps_with & AUDIENCE_TAGS) - wanted)
+    if matched & SPECIALIST_TAGS and service.helps_with <= SPECIALIST_TAGS | {"talk"}:
+        score += FOCUSED
+    if "safe_place" in matched and service.hours is not None and service.hours.always:
+        score += REFUGE_TONIGHT
     if service.nations == NATIONS:
         score += NATION_COVERED
     elif need.nation in service.nations:
         score += NATION_DEDICATED
+    elif need.nation is None and service.nations and "england" not in service.nations:
+        score += NATION_UNLIKELY
     if service.regions:
         score += REGION_MATCH if need.region in service.regions else REGION_UNKNOWN
     if need.language in service.languages:

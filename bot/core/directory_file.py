@@ -34,9 +34,10 @@ _ID = re.compile(r"[a-z0-9_]+")
 _HTTPS_URL = re.compile(r"https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(/\S*)?")
 _DIALLED = re.compile(r"\d+( \d+)*")  # digits in space-separated groups, as read aloud
 # UK numbers as dialled inside the UK: geographic (01, 02), mobile (07), non-geographic (03),
-# freephone (0800/0808, 9 or 10 digits after the 0) or a harmonised 116 short code. A typo here
-# sends someone in danger to a dead line, so a number that cannot be a UK one is refused.
-_UK_NUMBER = re.compile(r"0(?:[1237]\d{9}|1\d{8}|80[08]\d{6,7})|116\d{3}")
+# freephone (0800/0808, 9 or 10 digits after the 0, or the short 0800 1111 Childline has held
+# since 1986) or a harmonised 116 short code. A typo here sends someone in danger to a dead line,
+# so a number that cannot be a UK one is refused.
+_UK_NUMBER = re.compile(r"0(?:[1237]\d{9}|1\d{8}|80[08]\d{6,7}|800\d{4})|116\d{3}")
 _SMS_SHORT_CODE = re.compile(r"\d{5}")  # text lines may be five-digit short codes
 _LANGUAGE = re.compile(r"[a-z]{2}")
 _SLOT = re.compile(r"(\d\d):([0-5]\d)-(\d\d):([0-5]\d)")

@@ -46,7 +46,7 @@ DRAMA_FREEPHONE = "0808 157 0123"
 
 @pytest.fixture(scope="module")
 def base() -> Directory:
-    return Directory.from_file(DIRECTORY_FILE, datetime.date(2026, 11, 25))
+    return Directory.from_file(DIRECTORY_FILE, datetime.date(2026, 12, 2))
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from bot.core.directory import Directory, DirectoryEntryError
 from bot.core.directory_file import parse_service
 
 DIRECTORY_FILE = DATA_DIR / "services" / "directory.yml"
-TODAY = datetime.date(2026, 11, 25)
+TODAY = datetime.date(2026, 12, 2)
 
 
 def _document() -> dict[str, Any]:
@@ -31,7 +31,7 @@ def _galop() -> dict[str, Any]:
 
 def test_the_file_loader_refuses_a_verified_date_after_today(tmp_path: Path) -> None:
     document = _document()
-    document["emergency_routes"][0]["verified"] = datetime.date(2026, 11, 26)
+    document["emergency_routes"][0]["verified"] = TODAY + datetime.timedelta(days=1)
     path = tmp_path / "directory.yml"
     path.write_text(yaml.safe_dump(document), encoding="utf-8")
 
