@@ -89,7 +89,7 @@ def test_a_male_victim_gets_the_mens_advice_line_and_no_women_only_service(
     # closed, and a 24-hour line that serves men too answers first.
     men_first = ["mens_advice_line", "mankind"]
     assert _ids(ranked) == (
-        men_first + ["victim_support"] if at == MONDAY_10AM else ["victim_support", *men_first]
+        [*men_first, "victim_support"] if at == MONDAY_10AM else ["victim_support", *men_first]
     )
     assert not any(s.women_only for s in directory.rank(SupportNeed(male_victim=True), at, 20))
 
