@@ -107,7 +107,7 @@ async def test_volunteered_status_is_acknowledged_and_routed_to_independent_advi
 ) -> None:
     turn = await conversation.say("my visa depends on him and he says he will get me deported")
     text = text_of(turn)
-    assert "not recorded" in text
+    assert "left out what you said about immigration status" in text
     assert "Southall Black Sisters" in text
     assert_way_out(turn)
 
