@@ -91,6 +91,8 @@ def fold(text: str) -> Folded:
 
 
 _WORD_RE = re.compile(_WORD)
+# A comma, a sentence end or a line break ends a clause (Arabic and Urdu commas and full stops too).
+_PUNCTUATION_BREAK = re.compile(r"[.!?;:,\n\u060c\u061b\u061f\u06d4\u0964]+|\s[-\u2013\u2014]\s")
 
 
 def is_word_char(char: str) -> bool:
@@ -120,6 +122,16 @@ class Lexicon:
     rules: tuple[Rule, ...]
     fuzzy: Mapping[str, str]  # a word or a one-deletion variant of it -> category
     safe_words: frozenset[str]
+    # Words that start a new clause ("and", "because", "że", "کہ"), matched on folded text.
+    clause_breaks: re.Pattern[str] | None = None
+
+    def clause_bounds(self, folded: str) -> Iterator[tuple[int, int]]:
+        """Spans of the folded text that separate clauses: punctuation and the break words."""
+        for match in _PUNCTUATION_BREAK.finditer(folded):
+            yield match.span()
+        if self.clause_breaks is not None:
+            for match in self.clause_breaks.finditer(folded):
+                yield match.span()
 
     def find(self, folded: str) -> Iterator[Hit]:
         for rule in self.rules:
@@ -169,8 +181,12 @@ def load_lexicon(directory: Path, categories: frozenset[str]) -> Lexicon:
     rules: list[Rule] = []
     fuzzy: dict[str, str] = {}
     safe: set[str] = set()
+    breaks: set[str] = set()
     for path, document in documents:
         safe.update(fold(w).text for w in _strings(document.get("safe_words", []), path, "safe"))
+        breaks.update(
+            fold(w).text for w in _strings(document.get("clause_breaks", []), path, "breaks")
+        )
         for category, body in _mapping(document.get("categories", {}), path, "categories").items():
             if category not in categories:
                 raise DataFileError(f"{path}: unknown category {category!r}")
@@ -183,7 +199,15 @@ def load_lexicon(directory: Path, categories: frozenset[str]) -> Lexicon:
                 folded = fold(word).text
                 for variant in (folded, *_deletions(folded)):
                     fuzzy.setdefault(variant, category)
-    return Lexicon(tuple(rules), fuzzy, frozenset(safe))
+    return Lexicon(tuple(rules), fuzzy, frozenset(safe), _break_regex(breaks))
+
+
+def _break_regex(words: set[str]) -> re.Pattern[str] | None:
+    if not words:
+        return None
+    # Arabic-script conjunctions are whole words here: و glued to a word is left alone.
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(f"(?<!{_WORD})(?:{alternatives})(?!{_WORD})")
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
