@@ -31,7 +31,6 @@ class BotApi:
     def __init__(self, emulator: Emulator, pusher: WebhookPusher) -> None:
         self.emulator = emulator
         self.pusher = pusher
-        self.commands: list[Any] = []
         self._methods: dict[str, Callable[[Params], Awaitable[Any]]] = {
             name.lower(): handler
             for name, handler in (
@@ -193,17 +192,14 @@ class BotApi:
         return info
 
     async def set_my_commands(self, params: Params) -> Any:
-        commands = params.decoded("commands")
-        if not isinstance(commands, list):
-            raise bad_request("can't parse commands JSON object")
-        self.commands = commands
+        self.emulator.commands.set(params)
         return True
 
-    async def get_my_commands(self, _params: Params) -> Any:
-        return self.commands
+    async def get_my_commands(self, params: Params) -> Any:
+        return self.emulator.commands.get(params)
 
-    async def delete_my_commands(self, _params: Params) -> Any:
-        self.commands = []
+    async def delete_my_commands(self, params: Params) -> Any:
+        self.emulator.commands.delete(params)
         return True
 
 

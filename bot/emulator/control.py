@@ -163,7 +163,10 @@ class ControlApi:
         return JSONResponse({"now": self.emulator.now()})
 
     async def reset(self, _request: Request) -> JSONResponse:
-        """Forget every chat, update, webhook and flood setting; update ids keep increasing."""
+        """Forget every chat, update, webhook, command menu and flood setting.
+
+        Update ids keep increasing.
+        """
         self.emulator.reset()
         return JSONResponse({"ok": True})
 
@@ -178,6 +181,7 @@ class ControlApi:
                 "pending_updates": len(emulator.updates),
                 "webhook": emulator.webhook.url if emulator.webhook else None,
                 "flood": emulator.flood.settings(),
+                "commands": emulator.commands.view(),
             }
         )
 

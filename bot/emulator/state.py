@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.emulator.chat import Chat, ChatMessage
+from bot.emulator.commands import CommandMenus
 from bot.emulator.errors import (
     QUERY_INVALID,
     ApiError,
@@ -79,6 +80,7 @@ class Emulator:
         self.allowed_updates: frozenset[str] | None = None
         self.webhook: WebhookConfig | None = None
         self.flood = FloodControl()
+        self.commands = CommandMenus()
         self.updates_pulse = Pulse()
         self.chat_pulse = Pulse()
         self._update_ids = itertools.count(FIRST_UPDATE_ID)
@@ -94,6 +96,7 @@ class Emulator:
         self.allowed_updates = None
         self.webhook = None
         self.flood = FloodControl()
+        self.commands.clear()
         self._open_queries.clear()
         self._clock_offset = 0.0
         self.updates_pulse.fire()

@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, MessageHandler
 from telegram.ext import filters as f
 
@@ -34,6 +35,7 @@ from bot.frontdoor.outbox import OutboxCourier
 from bot.frontdoor.rasa_client import RasaFrontDoorClient
 from bot.frontdoor.staff_ping import STAFF_PING_SECONDS, StaffPing
 from bot.frontdoor.telegram_frontend import FrontEnd
+from bot.frontdoor.telegram_render import MENU
 from bot.rasa_ext.tracker_vault import tracker_vault_for
 
 logger = logging.getLogger(__name__)
@@ -106,6 +108,7 @@ async def serve(app: Application, settings: Settings, stop: asyncio.Event) -> No
         return await front_end.deliver(app.bot, chat_id, delivery)
 
     async with app:
+        await _set_menu(app)
         webhook = None
         if settings.telegram_webhook_url:
             webhook = await _start_webhook(app, settings)
@@ -142,6 +145,14 @@ async def serve(app: Application, settings: Settings, stop: asyncio.Event) -> No
                 await app.updater.stop()
             await app.stop()
             await front_end.rasa.aclose()
+
+
+async def _set_menu(app: Application) -> None:  # type: ignore[type-arg]
+    """The command menu Telegram shows beside the text field; the commands work without it."""
+    try:
+        await app.bot.set_my_commands(MENU)
+    except TelegramError as error:
+        logger.error("the command menu could not be set: %s", type(error).__name__)
 
 
 async def _start_webhook(

@@ -121,8 +121,11 @@ class FrontEnd:
                 toast = "Everything has been erased."
             elif query.data == say.FORGET_NO:
                 await self.send(context.bot, chat_id, say.KEPT_TEXT)
-            elif query.data == say.RELAY_EMERGENCY:
-                await self.send(context.bot, chat_id, EMERGENCY_ROUTES_TEXT, say.relay_keyboard())
+            elif query.data == say.QUICK_EXIT:
+                await self.quick_exit(context.bot, chat_id, pseudonym)
+            elif query.data == say.EMERGENCY:
+                keyboard = say.relay_keyboard() if pseudonym in self.with_caseworker else None
+                await self.send(context.bot, chat_id, EMERGENCY_ROUTES_TEXT, keyboard)
             elif query.data == say.BACK_TO_ASSISTANT:
                 self.with_caseworker.discard(pseudonym)
                 await self.converse(context.bot, chat_id, pseudonym, GREET_PAYLOAD)
@@ -199,19 +202,31 @@ class FrontEnd:
                 await self.drain(bot, pseudonym)
 
     async def send_turn(self, bot: Bot, chat_id: int, turn: list[BotMessage]) -> None:
-        for message in turn:
-            if message.text or message.buttons:
-                await self.send(
-                    bot,
-                    chat_id,
-                    message.text or BUTTONS_ONLY_TEXT,
-                    self.codec.keyboard(message.buttons),
-                )
+        shown = [message for message in turn if message.text or message.buttons]
+        for number, message in enumerate(shown, start=1):
+            await self.send(
+                bot,
+                chat_id,
+                message.text or BUTTONS_ONLY_TEXT,
+                self.codec.keyboard(message.buttons),
+                last=number == len(shown),
+            )
 
     async def send(
-        self, bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+        self,
+        bot: Bot,
+        chat_id: int,
+        text: str,
+        markup: InlineKeyboardMarkup | None = None,
+        *,
+        last: bool = True,
     ) -> int | None:
-        """Send and remember the id for the quick exit; None when Telegram refused for good."""
+        """Send and remember the id for the quick exit; None when Telegram refused for good.
+
+        The last message of a turn gets the standing buttons (``say.with_way_out``).
+        """
+        if last:
+            markup = say.with_way_out(markup)
         try:
             sent = await bot.send_message(chat_id, text, reply_markup=markup)
         except TelegramError as error:

@@ -6,12 +6,14 @@ Nothing here talks to Telegram or Rasa, so every rule is unit-tested on its own.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import OrderedDict
 from collections.abc import Iterable
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.frontdoor.rasa_client import Button
+from bot.rasa_ext.turn_rules import EMERGENCY_PAYLOAD, PERSON_PAYLOAD, WAY_OUT_BUTTONS
 
 # Telegram refuses callback_data longer than this many bytes.
 CALLBACK_DATA_MAX_BYTES = 64
@@ -20,18 +22,31 @@ OWN_PREFIX = "lantern:"
 # A long Rasa payload travels as this prefix and a short digest of it.
 SHORT_PREFIX = "#"
 _SHORT_ID_HEX = 24
-COMMANDS = frozenset({"start", "help", "exit", "forget", "language"})
+# The command menu (setMyCommands). Anyone holding the phone can open it, so every description
+# is short and says nothing about abuse or reporting.
+MENU = (
+    BotCommand("start", "Start"),
+    BotCommand("exit", "Quick exit: delete this chat"),
+    BotCommand("help", "How this works"),
+    BotCommand("forget", "Erase what you told me"),
+    BotCommand("language", "Languages"),
+)
+COMMANDS = frozenset(command.command for command in MENU)
+# A command as Telegram marks one (a bot_command entity): the name ends where letters, digits
+# and underscores end, whatever follows it ("/exit please", "/exit@LanternBot now").
+_COMMAND = re.compile(r"/(?P<name>[A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]{1,32})?(?![A-Za-z0-9_@])")
 
 
 def command_of(text: str) -> str | None:
-    """The name of one of our commands when the text is exactly that command, else None.
+    """The name of one of our commands when the text starts with it, else None.
 
-    Telegram appends ``@botname`` to commands chosen in groups; it is accepted here too.
+    Words after the command are ignored: "/exit now" must wipe the chat as surely as "/exit",
+    and "/start <payload>" is how Telegram's start links arrive.
     """
-    word = text.strip()
-    if not word.startswith("/") or " " in word:
+    match = _COMMAND.match(text.strip())
+    if match is None:
         return None
-    name = word[1:].split("@", 1)[0].lower()
+    name = match["name"].lower()
     return name if name in COMMANDS else None
 
 
@@ -82,9 +97,9 @@ class CallbackCodec:
 
 
 HELP_TEXT = (
-    "I'm Lantern, a private assistant for people affected by domestic abuse in the UK. "
-    "Just write to me in your own words, or use the buttons.\n"
-    "/exit deletes this whole chat from this phone at once.\n"
+    "I'm Lantern, a private assistant. I help people in the UK who are hurt or controlled by "
+    "someone close to them. Just write to me in your own words, or use the buttons.\n"
+    "Quick exit (the button, or /exit) deletes this whole chat from this phone at once.\n"
     "/forget erases everything you told me (I'll ask you to confirm first).\n"
     "/language tells you which languages I speak.\n"
     "I never ask about immigration status."
@@ -113,7 +128,6 @@ PLACE_OR_PERSON_DELETED_TEXT = (
 # Talking with a caseworker. Their words arrive through the outbox; while the person is in this
 # conversation what they type goes into the case thread instead of to the assistant.
 BACK_TO_ASSISTANT = OWN_PREFIX + "assistant"
-RELAY_EMERGENCY = OWN_PREFIX + "emergency"
 RELAYED_TEXT = "Sent to your caseworker. They will answer here. If you are in danger now, call 999."
 CASE_ENDED_TEXT = (
     "Your conversation with the caseworker has ended, so I couldn't pass that on. "
@@ -129,6 +143,18 @@ SAMARITANS_TEXT = (
 )
 
 
+# The standing buttons. Emergency help and Quick exit are our own, answered without Rasa, so
+# they work when the assistant is down; Talk to a person is the assistant's (the Rasa channel
+# adds it to every turn).
+EMERGENCY = OWN_PREFIX + "emergency"
+QUICK_EXIT = OWN_PREFIX + "exit"
+_LABELS = {button["payload"]: button["title"] for button in WAY_OUT_BUTTONS}
+EMERGENCY_LABEL = _LABELS[EMERGENCY_PAYLOAD]
+PERSON_LABEL = _LABELS[PERSON_PAYLOAD]
+# Short and neutral: someone looking over the person's shoulder may read it.
+QUICK_EXIT_LABEL = "Quick exit"
+
+
 def from_caseworker(text: str) -> str:
     return (
         f"Your caseworker wrote:\n\n{text}\n\n"
@@ -141,7 +167,25 @@ def relay_keyboard() -> InlineKeyboardMarkup:
     """The way out while talking with a caseworker: both answer without Rasa."""
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton("Emergency help", callback_data=RELAY_EMERGENCY)],
+            [InlineKeyboardButton(EMERGENCY_LABEL, callback_data=EMERGENCY)],
             [InlineKeyboardButton("Back to the assistant", callback_data=BACK_TO_ASSISTANT)],
         ]
     )
+
+
+def with_way_out(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup:
+    """The last message of every turn ends with Quick exit; one without buttons gets all three.
+
+    The assistant's turns already end with Emergency help and Talk to a person (the Rasa
+    channel adds them); the relay keyboard and the erasure question keep their own buttons.
+    """
+    if markup is None:
+        rows: list[list[InlineKeyboardButton]] = [
+            [InlineKeyboardButton(EMERGENCY_LABEL, callback_data=EMERGENCY)],
+            [InlineKeyboardButton(PERSON_LABEL, callback_data=PERSON_PAYLOAD)],
+        ]
+    else:
+        rows = [list(row) for row in markup.inline_keyboard]
+    if all(button.callback_data != QUICK_EXIT for row in rows for button in row):
+        rows.append([InlineKeyboardButton(QUICK_EXIT_LABEL, callback_data=QUICK_EXIT)])
+    return InlineKeyboardMarkup(rows)

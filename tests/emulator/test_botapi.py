@@ -6,7 +6,13 @@ import asyncio
 
 import httpx
 import pytest
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeAllPrivateChats,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+)
 from telegram.error import BadRequest, Conflict, Forbidden, RetryAfter
 
 from tests.emulator.conftest import TOKEN, Running
@@ -225,3 +231,20 @@ async def test_writing_to_strangers_and_blockers_is_forbidden(
     await control.post(f"/_emulator/users/{USER}/block", json={"blocked": True})
     with pytest.raises(Forbidden, match="blocked by the user"):
         await bot.send_message(USER, "still there?")
+
+
+async def test_command_menus_are_kept_per_scope_and_language(bot: Bot) -> None:
+
+    menu = [BotCommand("exit", "Quick exit"), BotCommand("help", "How this works")]
+    assert await bot.set_my_commands(menu)
+    assert await bot.set_my_commands([BotCommand("aide", "Aide")], language_code="fr")
+    assert [c.command for c in await bot.get_my_commands()] == ["exit", "help"]
+    assert [c.command for c in await bot.get_my_commands(language_code="fr")] == ["aide"]
+    # No fallback: another scope has its own, empty, list.
+    assert await bot.get_my_commands(scope=BotCommandScopeAllPrivateChats()) == ()
+    with pytest.raises(BadRequest, match=r"(?i)bot_command_invalid"):
+        await bot.set_my_commands([BotCommand("Exit", "Quick exit")])
+    with pytest.raises(BadRequest, match="description must be non-empty"):
+        await bot.set_my_commands([BotCommand("exit", " ")])
+    assert await bot.delete_my_commands()
+    assert await bot.get_my_commands() == ()

@@ -17,8 +17,17 @@ def test_only_our_commands_are_commands() -> None:
     assert command_of(" /Forget ") == "forget"
     assert command_of("/start@LanternBot") == "start"
     assert command_of('/intent{"slot": "x"}') is None
-    assert command_of("/exit now please") is None
     assert command_of("exit") is None
+
+
+def test_words_after_a_command_do_not_stop_it() -> None:
+    assert command_of("/exit please") == "exit"
+    assert command_of("/exit now") == "exit"
+    assert command_of("/EXIT") == "exit"
+    assert command_of("/exit@lantern_local_bot now") == "exit"
+    assert command_of("/exit.") == "exit"
+    assert command_of("/exiting") is None
+    assert command_of("please /exit") is None
 
 
 def test_typed_slashes_are_stripped_so_no_intent_can_be_forced() -> None:
