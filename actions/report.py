@@ -30,12 +30,15 @@ REPORT_SLOTS = (
     "nation",
     "region",
     "help_wanted",
-    "risk_questions_ok",
-    *RED_FLAGS,
     "consent_to_share",
     "safe_contact_time",
+    "risk_questions_ok",
+    *RED_FLAGS,
     "urgency",
 )
+# Steps of the conversation, not answers: forgotten with the answers, never sealed.
+CHOSEN_KINDS = "abuse_kinds_chosen"
+CONVERSATION_SLOTS = (CHOSEN_KINDS, "reporter_role")
 
 
 def answers_from(tracker: Tracker) -> dict[str, Any]:
@@ -64,7 +67,7 @@ def fields_from(answers: dict[str, Any], urgency: str) -> HandoffFields:
 def share_with_caseworker(
     pseudonym: str, answers: dict[str, Any], urgency: str, language: str | None = None
 ) -> str:
-    """Seal the report to the partner organisation that fits the person and open a handoff."""
+    """Seal the report to the charity that fits the person and open a handoff."""
     store = runtime.store()
     fields = fields_from(answers, urgency)
     need = RoutingNeed(fields.nation, fields.region, frozenset(fields.help_types), language)
@@ -76,11 +79,13 @@ def share_with_caseworker(
 
 
 def forget_answers() -> list[dict[str, Any]]:
-    return [SlotSet(slot, None) for slot in REPORT_SLOTS]
+    # reporter_role too: a next report in this chat may be about the person themselves.
+    return [SlotSet(slot, None) for slot in (*REPORT_SLOTS, *CONVERSATION_SLOTS)]
 
 
 class ActionSubmitReport(Action):
-    """Shares the report when the person said yes, then shows support either way."""
+    """Shares the report when the person said yes, shows support either way, and closes with
+    what happens now."""
 
     def name(self) -> str:
         return "action_submit_report"
@@ -113,6 +118,7 @@ class ActionSubmitReport(Action):
         except LanternError as error:
             # The report's fate is already told; a failed listing must not blank the whole turn.
             logger.error("services could not be listed: %s", type(error).__name__)
+        dispatcher.utter_message(response="utter_report_closing")
         return events
 
 
@@ -125,7 +131,7 @@ class ActionDiscardReport(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        if any(tracker.get_slot(slot) is not None for slot in REPORT_SLOTS):
+        if any(tracker.get_slot(slot) is not None for slot in (*REPORT_SLOTS, CHOSEN_KINDS)):
             dispatcher.utter_message(response="utter_report_discarded")
         else:
             dispatcher.utter_message(response="utter_nothing_to_discard")

@@ -24,6 +24,7 @@ QUESTIONS = {
     "nation": "Part of the UK",
     "region": "Part of England",
     "help_wanted": "What would help most",
+    "safe_contact_time": "Safest time for a reply",
     "risk_questions": "Questions about danger",
     "flag_strangulation": "Choked or strangled, or stopped from breathing",
     "flag_threats_to_kill": "Threatened to kill them or someone close",
@@ -31,7 +32,6 @@ QUESTIONS = {
     "flag_pregnancy": "Pregnant, or a baby in the last year",
     "flag_separation": "Separated or tried to leave recently",
     "flag_escalation": "Getting worse or more often",
-    "safe_contact_time": "Safest time for a reply",
 }
 # Shown in the queue and the page's heading already, or only a step of the conversation.
 NOT_SHOWN = frozenset({"urgency", "consent_to_share", "risk_questions_ok"})
@@ -53,6 +53,7 @@ WORDS = {
     "tech": "Phone or online",
     "honour": "Honour-based",
     "fgm": "FGM",
+    "documents": "Keeps their documents from them",
 }
 NOT_ANSWERED = "Not answered"
 RISK_QUESTIONS_SKIPPED = "The person chose not to answer them"

@@ -23,6 +23,8 @@ ABUSE_KINDS = frozenset(
         "honour",
         "forced_marriage",
         "fgm",
+        # Taking or hiding someone's documents is abuse; the value never says which document.
+        "documents",
     }
 )
 LAST_HAPPENED = frozenset({"today", "this_week", "this_month", "months_ago", "years_ago"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.answers import interpret_answer
+from actions.answers import choose_abuse_kinds, interpret_answer, opening_account
 from bot.core.firewall import default_firewall
 
 
@@ -22,11 +22,11 @@ def message(intent: str, text: str = "", **entities: str) -> dict[str, object]:
         ("ongoing", message("affirm"), "yes"),
         ("flag_weapons", message("deny"), "no"),
         ("children_in_home", message("skip"), "not_given"),
-        ("abuse_kinds", message("skip"), []),
+        ("help_wanted", message("skip"), []),
         ("consent_to_share", message("skip"), "no"),
         ("consent_to_share", message("affirm"), "yes"),
         ("nation", message("inform", nation="scotland"), "scotland"),
-        ("abuse_kinds", message("inform", abuse_kind="economic"), ["economic"]),
+        ("help_wanted", message("inform", help_type="legal"), ["legal"]),
     ],
 )
 def test_answers_become_fixed_choice_values(
@@ -53,15 +53,93 @@ def test_non_answers_fill_nothing(slot: str, msg: dict[str, object]) -> None:
     assert interpret_answer(slot, msg, default_firewall()) is None
 
 
-def test_several_kinds_of_abuse_in_one_message_are_all_kept_once() -> None:
+def test_several_kinds_of_abuse_typed_in_one_message_are_all_kept_once_and_end_the_question() -> (
+    None
+):
     msg = {
         "intent": {"name": "inform"},
+        "text": "he hits me and takes my money",
         "entities": [
             {"entity": "abuse_kind", "value": "physical"},
             {"entity": "abuse_kind", "value": "economic"},
             {"entity": "abuse_kind", "value": "physical"},
         ],
     }
-    answer = interpret_answer("abuse_kinds", msg, default_firewall())
+    choice = choose_abuse_kinds(msg, ["documents"])
+    assert choice is not None
+    assert (choice.chosen, choice.done) == (["documents", "physical", "economic"], True)
+
+
+def pressed(kind: str) -> dict[str, object]:
+    return message("inform", f'/inform{{"abuse_kind": "{kind}"}}', abuse_kind=kind)
+
+
+def test_a_kind_button_adds_it_and_keeps_the_question_open_and_a_second_press_takes_it_away() -> (
+    None
+):
+    first = choose_abuse_kinds(pressed("physical"), [])
+    assert first is not None
+    assert (first.chosen, first.done) == (["physical"], False)
+    second = choose_abuse_kinds(pressed("economic"), first.chosen)
+    assert second is not None
+    assert second.chosen == ["physical", "economic"]
+    again = choose_abuse_kinds(pressed("physical"), second.chosen)
+    assert again is not None
+    assert (again.chosen, again.done) == (["economic"], False)
+
+
+@pytest.mark.parametrize("intent", ["affirm", "skip"])
+def test_done_or_skip_ends_the_choosing_with_what_was_chosen(intent: str) -> None:
+    choice = choose_abuse_kinds(message(intent, "/" + intent), ["sexual", "documents"])
+    assert choice is not None
+    assert (choice.chosen, choice.done) == (["sexual", "documents"], True)
+
+
+@pytest.mark.parametrize(
+    "msg",
+    [
+        message("inform", "/inform", abuse_kind="narnia"),
+        message("emergency", "he is at the door", abuse_kind="physical"),
+        message("greet", "hello"),
+    ],
+)
+def test_non_answers_choose_no_kind(msg: dict[str, object]) -> None:
+    assert choose_abuse_kinds(msg, ["physical"]) is None
+
+
+def test_an_opening_that_tells_what_happened_is_the_account() -> None:
+    answer = opening_account(message("report_abuse", "my husband beats me"), default_firewall())
     assert answer is not None
-    assert answer.value == ["physical", "economic"]
+    assert answer.value == "my husband beats me"
+
+
+def test_an_opening_account_is_firewalled() -> None:
+    text = "my husband beats me and says my spouse visa will be cancelled"
+    answer = opening_account(message("report_abuse", text), default_firewall())
+    assert answer is not None
+    assert answer.redacted
+    assert "visa" not in answer.value.lower()
+    assert answer.value.startswith("my husband beats me")
+
+
+@pytest.mark.parametrize(
+    "msg",
+    [
+        message("report_abuse", "i want to report domestic abuse"),
+        message("report_abuse", "I want to report what my husband does"),
+        message("report_abuse", "/report_abuse"),
+        message("find_support", "my husband beats me, where can I get help"),
+    ],
+)
+def test_a_request_to_report_a_button_or_another_intent_is_no_account(
+    msg: dict[str, object],
+) -> None:
+    assert opening_account(msg, default_firewall()) is None
+
+
+def test_an_account_that_tells_of_documents_kept_from_the_person_says_so() -> None:
+    msg = message("inform", "he took my passport and hit me when i asked for it")
+    answer = interpret_answer("report_account", msg, default_firewall())
+    assert answer is not None
+    assert answer.withheld_documents
+    assert "passport" not in answer.value.lower()

@@ -11,7 +11,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import Engine, select
 
 from actions import runtime
-from actions.report import REPORT_SLOTS, ActionDiscardReport, ActionSubmitReport
+from actions.report import (
+    CONVERSATION_SLOTS,
+    REPORT_SLOTS,
+    ActionDiscardReport,
+    ActionSubmitReport,
+)
 from bot.core.audit import SYSTEM, Actor
 from bot.core.crypto import KdfParams
 from bot.core.keys import provision_organisation, unlock_organisation_keys
@@ -67,7 +72,7 @@ async def submit(tracker: Any, domain: dict[str, Any]) -> tuple[list[Any], list[
 async def test_a_shared_report_is_sealed_to_the_charity_without_immigration_details(
     store: Store, fast_kdf: KdfParams, make_tracker: TrackerFactory, domain: dict[str, Any]
 ) -> None:
-    # Given a partner charity and a finished report whose account mentions a visa and a BRP number
+    # Given a charity and a finished report whose account mentions a visa and a BRP number
     admin = provision(store, fast_kdf)
     # When the person agrees to share it
     events, messages = await submit(make_tracker(**ANSWERS), domain)
@@ -88,8 +93,10 @@ async def test_a_shared_report_is_sealed_to_the_charity_without_immigration_deta
     responses = [message.get("response") for message in messages]
     assert responses[:2] == ["utter_report_shared", "utter_serious_danger"]
     assert any("Live Fear Free" in (message.get("text") or "") for message in messages)
-    assert {event["name"] for event in events} == set(REPORT_SLOTS)
+    assert {event["name"] for event in events} == {*REPORT_SLOTS, *CONVERSATION_SLOTS}
     assert all(event["value"] is None for event in events)
+    # And the report ends with a closing line and a next step, after the services
+    assert responses[-1] == "utter_report_closing"
 
 
 async def test_asking_for_a_caseworker_shares_the_report_and_still_lists_services(
@@ -139,6 +146,31 @@ async def test_the_report_goes_to_the_partner_covering_the_persons_nation_and_la
         assert session.scalars(select(Handoff.organisation_id)).one() == wales_cy
 
 
+@pytest.mark.parametrize("consent", ["yes", "no"])
+async def test_someone_reporting_for_another_is_forgotten_after_the_report(
+    consent: str,
+    store: Store,
+    fast_kdf: KdfParams,
+    make_tracker: TrackerFactory,
+    domain: dict[str, Any],
+) -> None:
+    """Given a witness's report, When it is shared or not, Then reporter_role is reset, so a
+    next report in this chat is not worded as if about someone else."""
+    admin = provision(store, fast_kdf)
+    tracker = make_tracker(
+        **{**ANSWERS, "consent_to_share": consent, "reporter_role": "someone_else"}
+    )
+    events, messages = await submit(tracker, domain)
+    assert {"event": "slot", "name": "reporter_role", "value": None, "timestamp": None} in events
+    assert messages[-1]["response"] == "utter_report_closing"
+    if consent == "yes":
+        with store.transaction() as session:
+            handoff = session.scalars(select(Handoff)).one()
+            keys = unlock_organisation_keys(session, admin, PASSPHRASE)
+        report = store.read_report(handoff.id, keys, Actor("caseworker", admin))
+        assert report["reporter_role"] == "someone_else"
+
+
 async def test_without_consent_nothing_is_stored(
     store: Store, fast_kdf: KdfParams, make_tracker: TrackerFactory, domain: dict[str, Any]
 ) -> None:
@@ -166,6 +198,7 @@ async def test_discard_forgets_every_answer(
     )
     assert dispatcher.messages[0]["response"] == "utter_report_discarded"
     assert all(event["value"] is None for event in events)
+    assert {event["name"] for event in events} >= {"reporter_role", "abuse_kinds_chosen"}
     dispatcher = CollectingDispatcher()
     await ActionDiscardReport().run(dispatcher, make_tracker(), domain)
     assert dispatcher.messages[0]["response"] == "utter_nothing_to_discard"

@@ -27,6 +27,10 @@ ASKING_TERMS = re.compile(
 )
 
 
+# The one button that names documents: an abuse kind (someone keeps them from the person), which
+# asks nothing about status and never names a document.
+DOCUMENTS_KEPT_BUTTON = 'Keeps my documents from me /inform{{"abuse_kind": "documents"}}'
+
 # A sentence that asks without a question mark: "Tell me your ...", "Please enter ...".
 REQUEST = re.compile(r"(tell|please|type|enter|give|share|pick|write|send|upload)\b", re.I)
 
@@ -54,6 +58,8 @@ def asking_violations(domain: dict[str, Any]) -> list[str]:
             found += [f"{response}: {q}" for q in questions if ASKING_TERMS.search(q)]
             for button in variation.get("buttons") or []:
                 label = f"{button.get('title', '')} {button.get('payload', '')}"
+                if label == DOCUMENTS_KEPT_BUTTON:
+                    continue
                 if ASKING_TERMS.search(label):
                     found.append(f"{response} button: {label}")
     return found
