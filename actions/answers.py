@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.core.disclosure import tells_of_abuse
 from bot.core.firewall import Firewall
+from bot.core.message_metadata import DOCUMENTS_WITHHELD_KEY
 from bot.core.report_fields import (
     ABUSE_KINDS,
     CONTACT_TIMES,
@@ -92,7 +93,7 @@ def interpret_answer(
     """The answer the latest message gives to ``slot``, or None when it gives none."""
     intent = (latest_message.get("intent") or {}).get("name") or ""
     if slot in FREE_TEXT_SLOTS:
-        return _account_answer(intent, latest_message.get("text"), firewall)
+        return _account_answer(intent, latest_message, firewall)
     if intent in NOT_AN_ANSWER:
         return None
     if slot in CHOICE_ANSWERS:
@@ -113,7 +114,7 @@ def opening_account(latest_message: Mapping[str, Any], firewall: Firewall) -> An
         return None
     if not tells_of_abuse(REQUEST_WORDS.sub(" ", text)):
         return None
-    return _account_answer(intent, text, firewall)
+    return _account_answer(intent, latest_message, firewall)
 
 
 def choose_abuse_kinds(latest_message: Mapping[str, Any], chosen: list[str]) -> KindsChoice | None:
@@ -135,7 +136,10 @@ def choose_abuse_kinds(latest_message: Mapping[str, Any], chosen: list[str]) -> 
     return KindsChoice([*chosen, *(kind for kind in picked if kind not in chosen)], done=True)
 
 
-def _account_answer(intent: str, text: object, firewall: Firewall) -> Answer | None:
+def _account_answer(
+    intent: str, latest_message: Mapping[str, Any], firewall: Firewall
+) -> Answer | None:
+    text = latest_message.get("text")
     if intent in NOT_AN_ANSWER - SAFETY_INTENTS:
         return None
     if intent == "skip":
@@ -144,12 +148,14 @@ def _account_answer(intent: str, text: object, firewall: Firewall) -> Answer | N
     if not isinstance(text, str) or not text.strip() or text.startswith("/"):
         return None
     redaction = firewall.redact(text.strip())
+    # The front door read the flag off the text as typed; what reaches here is already
+    # firewalled, so the words that told of it may be gone.
+    metadata = latest_message.get("metadata")
+    typed_flag = isinstance(metadata, dict) and metadata.get(DOCUMENTS_WITHHELD_KEY) is True
     return Answer(
         redaction.text,
         redacted=redaction.changed,
-        # Redaction.withheld_documents is the firewall's (reverted for now): read without
-        # failing, so accounts are still taken while it is away.
-        withheld_documents=bool(getattr(redaction, "withheld_documents", False)),
+        withheld_documents=redaction.withheld_documents or typed_flag,
     )
 
 

@@ -18,8 +18,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.core.firewall import default_firewall
+from bot.core.safety import default_safety_net
 from bot.rasa_ext import action_validation
-from bot.rasa_ext.turn_rules import ensure_way_out, screen_incoming_text
+from bot.rasa_ext.turn_rules import ensure_way_out, screen_incoming
 
 logger = logging.getLogger(__name__)
 
@@ -70,11 +71,13 @@ class FrontDoorInput(InputChannel):
             if len(text) > MAX_MESSAGE_CHARS:
                 return _refusal(413, "That message is too long to take in one go.")
             collector = CollectingOutputChannel()
+            screened = screen_incoming(text, default_firewall(), default_safety_net())
             message = UserMessage(
-                screen_incoming_text(text, default_firewall()),
+                screened.text,
                 collector,
                 sender,
                 input_channel=self.name(),
+                metadata=screened.metadata,
             )
             try:
                 await on_new_message(message)

@@ -8,7 +8,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, METADATA, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -44,7 +44,10 @@ class SafetyNet(GraphComponent):
             text = message.get(TEXT)
             if not isinstance(text, str):
                 continue
-            intent = intent_override(text, safety_net, firewall)
+            metadata = message.get(METADATA)
+            intent = intent_override(
+                text, safety_net, firewall, metadata if isinstance(metadata, dict) else None
+            )
             if intent is None:
                 continue
             winner = {"name": intent, "confidence": 1.0}

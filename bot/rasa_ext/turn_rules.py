@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core.firewall import REDACTION_MARK, Firewall
+from bot.core.message_metadata import DOCUMENTS_WITHHELD_KEY, SAFETY_SIGNAL_KEY
 from bot.core.safety import SafetyNet, SafetySignal
 
 # The buttons that end every turn, so a reply is never a dead end.
@@ -52,23 +54,54 @@ def is_button_payload(text: str) -> bool:
     )
 
 
-def screen_incoming_text(text: str, firewall: Firewall) -> str:
-    """The text Rasa may see: a button payload as is, anything else defanged and firewalled.
+@dataclass(frozen=True)
+class ScreenedMessage:
+    """What Rasa may see of a typed message, and what was read off it before the firewall."""
 
-    A leading slash is how Rasa forces an intent and sets slots, so typed text loses it.
+    text: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def screen_incoming(text: str, firewall: Firewall, safety_net: SafetyNet) -> ScreenedMessage:
+    """What Rasa may see: a button payload as is, anything else defanged and firewalled.
+
+    A leading slash is how Rasa forces an intent and sets slots, so typed text loses it. The
+    safety signal and the documents flag are read off the text as typed: the firewall removes
+    a whole status sentence, and that sentence may be the one saying she is being sent abroad
+    to be married.
     """
     if is_button_payload(text):
-        return text
-    return firewall.redact(text.lstrip("/").strip()).text
+        return ScreenedMessage(text)
+    typed = text.lstrip("/").strip()
+    redaction = firewall.redact(typed)
+    metadata: dict[str, Any] = {}
+    signal = safety_net.check(typed)
+    if signal is not None:
+        metadata[SAFETY_SIGNAL_KEY] = signal.value
+    if redaction.withheld_documents:
+        metadata[DOCUMENTS_WITHHELD_KEY] = True
+    return ScreenedMessage(redaction.text, metadata)
 
 
-def intent_override(text: str, safety_net: SafetyNet, firewall: Firewall) -> str | None:
-    """The intent that must win regardless of what the classifier guessed, or None."""
+def intent_override(
+    text: str,
+    safety_net: SafetyNet,
+    firewall: Firewall,
+    metadata: Mapping[str, Any] | None = None,
+) -> str | None:
+    """The intent that must win regardless of what the classifier guessed, or None.
+
+    ``metadata`` is the front door's reading of the text before the firewall; only a known
+    signal counts, and the text itself is checked as well for channels that set none.
+    """
     if is_button_payload(text):
         return None
-    signal = safety_net.check(text)
-    if signal is not None:
-        return _SIGNAL_INTENTS[signal]
+    typed = (metadata or {}).get(SAFETY_SIGNAL_KEY)
+    signals = [safety_net.check(text), *(s for s in SafetySignal if s.value == typed)]
+    found = [signal for signal in signals if signal is not None]
+    if found:
+        # SafetySignal lists the most urgent first
+        return _SIGNAL_INTENTS[min(found, key=list(SafetySignal).index)]
     if REDACTION_MARK in text or firewall.contains_immigration_detail(text):
         return VOLUNTEERED_STATUS_INTENT
     return None

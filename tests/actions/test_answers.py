@@ -6,6 +6,7 @@ import pytest
 
 from actions.answers import choose_abuse_kinds, interpret_answer, opening_account
 from bot.core.firewall import default_firewall
+from bot.core.message_metadata import DOCUMENTS_WITHHELD_KEY
 
 
 def message(intent: str, text: str = "", **entities: str) -> dict[str, object]:
@@ -143,3 +144,21 @@ def test_an_account_that_tells_of_documents_kept_from_the_person_says_so() -> No
     assert answer is not None
     assert answer.withheld_documents
     assert "passport" not in answer.value.lower()
+
+
+def test_documents_flagged_by_the_front_door_survive_the_firewalled_text() -> None:
+    # Given the front door read the flag off the typed text, and Rasa saw only what was left
+    msg = message("inform", "(immigration detail removed) and he hit me when i asked for it")
+    msg["metadata"] = {DOCUMENTS_WITHHELD_KEY: True}
+    # When the form reads the account
+    answer = interpret_answer("report_account", msg, default_firewall())
+    # Then the kind "keeps my documents from me" is still known
+    assert answer is not None
+    assert answer.withheld_documents
+    plain = interpret_answer(
+        "report_account",
+        message("inform", "(immigration detail removed) and he hit me"),
+        default_firewall(),
+    )
+    assert plain is not None
+    assert not plain.withheld_documents

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.firewall import REDACTION_MARK, default_firewall
+from bot.core.message_metadata import DOCUMENTS_WITHHELD_KEY, SAFETY_SIGNAL_KEY
 from bot.core.safety import default_safety_net
 from bot.rasa_ext.turn_rules import (
     EMPTY_TURN_TEXT,
@@ -13,7 +14,7 @@ from bot.rasa_ext.turn_rules import (
     ensure_way_out,
     intent_override,
     is_button_payload,
-    screen_incoming_text,
+    screen_incoming,
 )
 
 
@@ -56,13 +57,46 @@ def test_is_button_payload(text: str, ours: bool) -> None:
     assert is_button_payload(text) is ours
 
 
-def test_screen_incoming_text_keeps_payloads_and_defangs_typed_slashes() -> None:
-    firewall = default_firewall()
-    assert screen_incoming_text("/emergency", firewall) == "/emergency"
-    assert screen_incoming_text('/inform{"x": "<b>"}', firewall) == 'inform{"x": "<b>"}'
-    screened = screen_incoming_text("  my husband hits me, I am on a spouse visa ", firewall)
+def screened_text(text: str) -> str:
+    return screen_incoming(text, default_firewall(), default_safety_net()).text
+
+
+def test_screen_incoming_keeps_payloads_and_defangs_typed_slashes() -> None:
+    assert screened_text("/emergency") == "/emergency"
+    assert screened_text('/inform{"x": "<b>"}') == 'inform{"x": "<b>"}'
+    screened = screened_text("  my husband hits me, I am on a spouse visa ")
     assert "visa" not in screened
     assert screened.startswith("my husband hits me")
+
+
+def test_danger_read_before_the_firewall_wins_even_when_its_sentence_is_removed() -> None:
+    # Given a sentence carrying both a planned forced marriage and a status word
+    typed = "I am on a spouse visa and they are sending me abroad next week to get married"
+    firewall, safety_net = default_firewall(), default_safety_net()
+    # When the front door screens it
+    screened = screen_incoming(typed, firewall, safety_net)
+    # Then Rasa never sees the status, and the danger is read off the text as typed
+    assert "visa" not in screened.text
+    assert screened.metadata == {SAFETY_SIGNAL_KEY: "danger"}
+    # so it still wins where the firewall took the whole sentence and only its mark is left
+    assert intent_override(REDACTION_MARK, safety_net, firewall, screened.metadata) == "emergency"
+    assert intent_override(REDACTION_MARK, safety_net, firewall) == VOLUNTEERED_STATUS_INTENT
+
+
+def test_documents_kept_from_the_person_are_flagged_without_naming_them() -> None:
+    screened = screen_incoming(
+        "he took my passport and hides it", default_firewall(), default_safety_net()
+    )
+    assert "passport" not in screened.text
+    assert screened.metadata == {DOCUMENTS_WITHHELD_KEY: True}
+
+
+def test_an_unknown_signal_in_metadata_is_ignored() -> None:
+    firewall, safety_net = default_firewall(), default_safety_net()
+    assert intent_override("thanks", safety_net, firewall, {SAFETY_SIGNAL_KEY: "bogus"}) is None
+    # The more urgent of the text's own signal and the typed one wins
+    metadata = {SAFETY_SIGNAL_KEY: "danger"}
+    assert intent_override("I want to die", safety_net, firewall, metadata) == "emergency"
 
 
 def test_ensure_way_out_appends_the_standing_buttons_once() -> None:

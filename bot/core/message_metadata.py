@@ -1,0 +1,13 @@
+"""Keys of the metadata the front door channel puts on a message, read off the text as typed.
+
+Rasa and the actions only ever see firewalled text, and the firewall may remove a whole
+sentence; what that sentence told of danger or of documents kept from the person travels here.
+Neither key carries the person's words or any immigration detail.
+"""
+
+from __future__ import annotations
+
+# The SafetySignal value of the text as typed ("danger", "not_safe", "suicidal").
+SAFETY_SIGNAL_KEY = "safety_signal"
+# True when someone takes, hides or keeps the person's documents: an abuse kind.
+DOCUMENTS_WITHHELD_KEY = "documents_withheld"
