@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 
 from bot.devstack import Stack
@@ -22,6 +24,8 @@ async def test_opening_asks_about_safety_then_makes_the_privacy_promise(
 ) -> None:
     turn = await conversation.say("hello")
     assert "safe to talk" in text_of(turn)
+    # Phones are watched and notifications show the first line
+    assert "abuse" not in turn[0].text.splitlines()[0].lower()
     assert_way_out(turn)
     turn = await conversation.press("Yes, I can talk")
     promise = text_of(turn)
@@ -60,34 +64,107 @@ async def test_suicidal_feelings_get_samaritans(conversation: Conversation) -> N
     assert_way_out(turn)
 
 
-async def test_a_full_report_with_buttons_is_shared_and_urgency_is_a_level(
+QUESTION_NUMBER = re.compile(r"\((\d) of 9\)")
+
+
+def numbers_asked(conversation: Conversation) -> list[int]:
+    """The "N of 9" of every question the person was asked, in order, repeats included."""
+    return [
+        int(number)
+        for turn in conversation.turns
+        for message in turn
+        for number in QUESTION_NUMBER.findall(message.text)
+    ]
+
+
+async def test_a_full_report_is_nine_questions_with_progress_then_the_extra_ones(
     conversation: Conversation,
 ) -> None:
     await conversation.say("I want to report what my husband does")
     turn = conversation.turns[-1]
-    assert "what has been happening" in text_of(turn)
+    assert "(1 of 9) In your own words" in text_of(turn)
     await conversation.say("He pushes me and locks me in the flat when he goes out")
+    # Several kinds: each press is told back, Done moves on
     await conversation.press("Physical")
+    turn = await conversation.press("Money")
+    assert "Chosen so far: Physical, Money" in text_of(turn)
+    turn = await conversation.press("Done")
+    assert "(3 of 9) When did it last happen?" in text_of(turn)
     await conversation.press("This week")
     await conversation.press("Yes")  # ongoing
     await conversation.press("Yes")  # children in the home
     turn = await conversation.press("England")
-    assert "Which part of England" in text_of(turn)
+    assert "(6 of 9) Which part of England" in text_of(turn)
     await conversation.press("Yorkshire")
-    await conversation.press("A safe place to stay")
-    await conversation.press("Yes, ask me")
-    await conversation.press("Yes")  # strangulation
-    for _ in range(5):
-        await conversation.press("Skip")
-    turn = conversation.turns[-1]
-    assert "caseworker" in text_of(turn)
+    turn = await conversation.press("A safe place to stay")
+    assert "(8 of 9)" in text_of(turn)
+    assert "a charity we work with" in text_of(turn)
     await conversation.press("Yes, share it")
     turn = await conversation.press("Evening")
+    assert "a few more questions" in text_of(turn)
+    assert numbers_asked(conversation) == [1, 2, 2, 2, 3, 4, 5, 6, 6, 7, 8, 9]
+    turn = await conversation.press("Yes, ask me")
+    assert "(Extra 1 of 6)" in text_of(turn)
+    await conversation.press("Yes")  # strangulation
+    for _ in range(5):
+        turn = await conversation.press("Skip")
     text = text_of(turn)
     assert "passed to a charity caseworker" in text
     assert "serious danger" in text
     assert "score" not in text.lower()
+    # The closing line and a next step end the turn
+    assert turn[-1].text.startswith("That's the end of the report.")
+    assert "come back to this chat" in turn[-1].text
+    assert "Find support" in [button.title for button in turn[-1].buttons]
     assert_way_out(turn)
+
+
+async def test_declining_the_extra_questions_ends_the_report_at_nine(
+    conversation: Conversation,
+) -> None:
+    await conversation.say("i want to report abuse")
+    # account, kinds, when, ongoing, children, nation, help wanted
+    for title in ["Skip"] * 5 + ["Prefer not to say", "Skip"]:
+        await conversation.press(title)
+    await conversation.press("No, don't share")
+    turn = await conversation.press("No, finish here")
+    text = text_of(turn)
+    assert "won't pass it on" in text
+    assert "That's the end of the report." in text
+    assert max(numbers_asked(conversation)) == 8
+    assert "Extra" not in text
+    assert_way_out(turn)
+
+
+async def test_opening_with_what_happened_is_not_asked_again(
+    conversation: Conversation,
+) -> None:
+    turn = await conversation.say("my husband beats me")
+    text = text_of(turn)
+    assert "kept what you wrote as the first answer" in text
+    assert "(2 of 9) What kind of abuse" in text
+    assert "(1 of 9)" not in text
+
+
+async def test_a_witness_report_is_not_carried_into_the_next_report(
+    conversation: Conversation,
+) -> None:
+    await conversation.say("I'm worried about my neighbour, I think her husband beats her")
+    turn = await conversation.press("Tell you what happened")
+    assert "the person you're worried about" in text_of(turn)
+    await conversation.press("Skip")  # the account
+    await conversation.press("Done")
+    for _ in range(3):
+        await conversation.press("Skip")
+    await conversation.press("Prefer not to say")
+    await conversation.press("Skip")
+    await conversation.press("No, don't share")
+    await conversation.press("No, finish here")
+    # A second report in the same chat asks about the person themselves
+    turn = await conversation.say("i want to report abuse")
+    text = text_of(turn)
+    assert "(1 of 9) In your own words, what has been happening?" in text
+    assert "the person you're worried about" not in text
 
 
 async def test_emergency_inside_the_form_answers_then_asks_again(
@@ -119,6 +196,7 @@ async def test_stop_in_the_form_asks_keep_or_delete_and_delete_deletes(
     await conversation.say("he shouts and breaks things")
     turn = await conversation.say("stop")
     assert "keep what you've told me" in text_of(turn)
+    assert "30 minutes" in text_of(turn)
     turn = await conversation.press("Delete it")
     assert "Deleted" in text_of(turn)
     assert_way_out(turn)

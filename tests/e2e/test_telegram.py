@@ -68,6 +68,50 @@ def test_quick_exit_deletes_every_message_in_the_chat(telegram: FrontEnd) -> Non
     assert all(m["deleted"] for m in someone.chat()["messages"])
 
 
+def test_the_command_menu_is_set_at_start_up_and_says_nothing_about_abuse(
+    telegram: FrontEnd,
+) -> None:
+    # The front end sets it once it is up; a first message answered means it is
+    someone = person(telegram)
+    someone.say("hello")
+    someone.wait_for_bot_text("safe to talk")
+    menus = telegram.state()["commands"]
+    assert [menu["scope"] for menu in menus] == [{"type": "default"}], menus
+    commands = {c["command"]: c["description"] for c in menus[0]["commands"]}
+    assert {"start", "exit", "help", "forget", "language"} <= set(commands)
+    assert "Quick exit" in commands["exit"]
+    assert not any("abuse" in text.lower() for text in commands.values())
+
+
+def test_the_quick_exit_button_ends_every_turn_and_wipes_the_chat(telegram: FrontEnd) -> None:
+    someone = person(telegram)
+    someone.say("/start")
+    chat = someone.wait_for_bot_text("safe to talk")
+    # Every turn's last message carries it, beside the other ways out
+    last = bot_messages(chat)[-1]
+    titles = [button["text"] for row in last["buttons"] for button in row]
+    assert titles[-1] == "Quick exit", titles
+    assert "Talk to a person" in titles
+    # the greeting's own danger button stands in for the standing Emergency help
+    assert {"I'm in danger", "Emergency help"} & set(titles)
+    someone.press("Quick exit")
+    chat = someone.wait_for(
+        lambda chat: all(m["deleted"] for m in chat["messages"]), "every message deleted"
+    )
+    assert len(chat["messages"]) >= 2
+
+
+def test_exit_with_words_after_it_still_wipes_the_chat(telegram: FrontEnd) -> None:
+    someone = person(telegram)
+    someone.say("hello")
+    someone.wait_for_bot_text("safe to talk")
+    someone.say("/exit please")
+    chat = someone.wait_for(
+        lambda chat: all(m["deleted"] for m in chat["messages"]), "every message deleted"
+    )
+    assert len(chat["messages"]) >= 3
+
+
 def _tracker_events(var_dir: Path, user_id: int) -> list[dict[str, Any]] | None:
     settings = load_settings({"LANTERN_VAR_DIR": str(var_dir)})
     tracker = tracker_vault_for(settings).get(pseudonym_for(user_id, settings.pseudonym_key()))
