@@ -263,3 +263,18 @@ async def test_odd_text_still_gets_a_reply_with_a_way_out(conversation: Conversa
         turn = await conversation.say(text)
         assert turn, f"no reply to {text[:10]!r}"
         assert_way_out(turn)
+
+
+async def test_documents_kept_from_her_are_an_abuse_kind_and_never_named(
+    conversation: Conversation,
+) -> None:
+    # Given a report under way
+    await conversation.say("/report_abuse")
+    # When her account tells of her passport being kept from her
+    turn = await conversation.say("he took my passport and hits me when i ask for it back")
+    text = text_of(turn)
+    # Then the kinds question starts with that kind chosen, and the document is never named
+    assert "Chosen so far: Keeps my documents from me" in text
+    assert "(2 of 9)" in text
+    assert "passport" not in text.lower()
+    assert_way_out(turn)
