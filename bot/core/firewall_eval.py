@@ -19,7 +19,7 @@ import yaml
 
 from bot.core.config import PROJECT_ROOT
 from bot.core.errors import DataFileError
-from bot.core.firewall import Firewall, default_firewall
+from bot.core.firewall import REDACTION_MARK, Firewall, default_firewall
 
 CORPUS_DIR = PROJECT_ROOT / "tests" / "data"
 # Every ``firewall_corpus*.yml`` file there; the held-out files were written before the lexicons
@@ -118,7 +118,8 @@ def evaluate(firewall: Firewall, cases: Iterable[CorpusCase]) -> Report:
             report.by_split.setdefault(case.split, Score()),
         )
         if case.positive:
-            folded = redaction.text.casefold()
+            # The mark itself says "immigration": only what the person wrote may not remain.
+            folded = redaction.text.replace(REDACTION_MARK, " ").casefold()
             left = [item for item in case.remove if item.casefold() in folded]
             for score in scores:
                 score.positives += 1

@@ -326,6 +326,10 @@ def _phrase_body(
             parts.append(f"{_WORD}*")
             ends_open = True
         elif negated:
+            if parts and parts[-1] == f"{_WORD}*":
+                # Possessive: "sponsor* !{x}" must not give back letters so that the rest
+                # ("s our team") escapes the negation.
+                parts[-1] = f"{_WORD}*+"
             parts.append(f"(?!{_GAP}{_item_regex(name, word, lists)}(?!{_WORD}))")
         elif opening or closing:
             if not top_level or open_brackets != (1 if closing else 0):
