@@ -327,9 +327,10 @@ def _phrase_body(
             ends_open = True
         elif negated:
             if parts and parts[-1] == f"{_WORD}*":
-                # Possessive: "sponsor* !{x}" must not give back letters so that the rest
-                # ("s our team") escapes the negation.
-                parts[-1] = f"{_WORD}*+"
+                # The star runs to the end of the word, so "sponsor* !{x}" cannot give letters
+                # back and let the rest ("s our team") escape the negation. (Not the possessive
+                # ``*+``: the Rasa server runs Python 3.10, which lacks it.)
+                parts[-1] = f"{_WORD}*(?!{_WORD})"
             parts.append(f"(?!{_GAP}{_item_regex(name, word, lists)}(?!{_WORD}))")
         elif opening or closing:
             if not top_level or open_brackets != (1 if closing else 0):

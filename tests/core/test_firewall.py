@@ -281,3 +281,11 @@ def test_held_out_recall(firewall: Firewall) -> None:
 )  # fmt: skip
 def test_hard_benign_messages_pass(firewall: Firewall, text: str) -> None:
     assert firewall.redact(text) == Redaction(text, frozenset())
+
+
+def test_rules_compile_on_the_rasa_python(firewall: Firewall) -> None:
+    """The Rasa server loads the same lexicons on Python 3.10: no possessive quantifier or
+    atomic group (3.11 syntax) may appear in a compiled rule."""
+    for rule in firewall._lexicon.rules:
+        pattern = rule.regex.pattern
+        assert "*+" not in pattern and "++" not in pattern and "(?>" not in pattern, pattern
