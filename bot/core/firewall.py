@@ -11,6 +11,7 @@ only: the abuse ("he took my ...") stays readable and ``withheld_documents`` rec
 
 from __future__ import annotations
 
+import bisect
 import functools
 import io
 import re
@@ -45,6 +46,10 @@ _REPEATED_MARKS = re.compile(
     re.escape(REDACTION_MARK) + r"(?:[ \t]*" + re.escape(REDACTION_MARK) + ")+"
 )
 
+# A sentence ends at a full stop, question or exclamation mark followed by a space ("U.K." and
+# "n.r.p.f" stay whole), or at a line break.
+_SENTENCE_END = re.compile(r"[.!?\u061f\u06d4\u0964]+[ \t\r\n]+|\n[ \t\r\n]*")
+
 
 @dataclass(frozen=True)
 class Redaction:
@@ -69,76 +74,139 @@ class Firewall:
 
     def redact(self, text: str) -> Redaction:
         categories: set[str] = set()
-        withheld = any(hit[2] == _WITHHELD for hit in self._spans(text))
-        for _ in range(_MAX_PASSES):
-            pieces = text.split(REDACTION_MARK)
-            redacted = [self._redact_piece(piece, categories) for piece in pieces]
-            new_text = _REPEATED_MARKS.sub(REDACTION_MARK, REDACTION_MARK.join(redacted))
-            if new_text == text:
-                break
-            text = new_text
+        # Rules whose anchor the text lacks cannot match any part of it: dropped once, so each
+        # sentence below is matched against the few rules that can hit, not all of them.
+        lexicon = self._lexicon.narrowed(fold(text).text)
+        out = [
+            _redact_sentence(lexicon.narrowed(fold(sentence).text), sentence, categories)
+            for sentence in _sentences(text)
+        ]
+        # A withheld document is reported as a document plus the flag, never as its own kind.
+        withheld = _WITHHELD in categories
         categories.discard(_WITHHELD)
         if withheld:
             categories.add("document")
+        text = _REPEATED_MARKS.sub(REDACTION_MARK, "".join(out))
         return Redaction(text, frozenset(categories), withheld)
 
     def contains_immigration_detail(self, text: str) -> bool:
-        return any(self._spans(piece) for piece in text.split(REDACTION_MARK))
-
-    def _spans(self, text: str) -> list[tuple[int, int, str]]:
-        folded = fold(text)
-        spans = []
-        for hit in self._lexicon.find(folded.text):
-            start, end = folded.original_span(hit.start, hit.end)
-            spans.append((*_whole_words(text, start, end), hit.category))
-        return spans
-
-    def _redact_piece(self, text: str, categories: set[str]) -> str:
-        spans = self._spans(text)
-        if not spans:
-            return text
-        categories.update(category for _, _, category in spans)
-        out: list[str] = []
-        cursor = 0
-        for start, end in _merged(self._scoped(text, spans)):
-            out.append(text[cursor:start])
-            out.append(REDACTION_MARK)
-            cursor = end
-        out.append(text[cursor:])
-        return "".join(out)
-
-    def _scoped(self, text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int]]:
-        """Widen each status span to its clause; word-scope spans and documents inside them stay."""
-        word_level = [(s, e) for s, e, category in spans if category in _WORD_SCOPE]
-        bounds = self._clause_bounds(text)
-        scoped = list(word_level)
-        for start, end, category in spans:
-            if category in _WORD_SCOPE:
-                continue
-            if category == "document" and any(s < end and start < e for s, e in word_level):
-                scoped.append((start, end))
-                continue
-            scoped.append(_clause(text, start, end, bounds))
-        return scoped
-
-    def _clause_bounds(self, text: str) -> list[tuple[int, int]]:
-        folded = fold(text)
-        return sorted(
-            folded.original_span(start, end)
-            for start, end in self._lexicon.clause_bounds(folded.text)
-        )
+        return any(_spans(self._lexicon, piece) for piece in text.split(REDACTION_MARK))
 
 
-def _clause(text: str, start: int, end: int, bounds: list[tuple[int, int]]) -> tuple[int, int]:
-    """The clause around ``text[start:end]``: from the break before it to the break after it,
-    without the breaks themselves and the spaces next to them."""
-    clause_start = max((e for s, e in bounds if e <= start), default=0)
-    clause_end = min((s for s, e in bounds if s >= end), default=len(text))
-    while clause_start < start and text[clause_start].isspace():
-        clause_start += 1
-    while clause_end > end and text[clause_end - 1].isspace():
-        clause_end -= 1
-    return clause_start, clause_end
+def _sentences(text: str) -> list[str]:
+    """The text cut after each sentence end and line break; joined they give the text back.
+
+    A clause never crosses a sentence end, so each sentence is redacted on its own: a long
+    text costs the sum of its sentences, not a re-scan of the whole for every cut."""
+    sentences = []
+    cursor = 0
+    for match in _SENTENCE_END.finditer(text):
+        sentences.append(text[cursor : match.end()])
+        cursor = match.end()
+    if cursor < len(text) or not sentences:
+        sentences.append(text[cursor:])
+    return sentences
+
+
+def _redact_sentence(lexicon: Lexicon, text: str, categories: set[str]) -> str:
+    if not lexicon.rules and not lexicon.fuzzy:
+        return text
+    # ``lexicon`` was narrowed on this sentence, which holds every piece matched below.
+    first = _spans(lexicon, text, narrowed=True) if REDACTION_MARK not in text else None
+    if first is not None and not first:
+        return text
+    for _ in range(_MAX_PASSES):
+        pieces = text.split(REDACTION_MARK)
+        redacted = [
+            _redact_piece(lexicon, piece, categories, first if len(pieces) == 1 else None)
+            for piece in pieces
+        ]
+        first = None
+        new_text = _REPEATED_MARKS.sub(REDACTION_MARK, REDACTION_MARK.join(redacted))
+        if new_text == text:
+            break
+        text = new_text
+    return text
+
+
+def _spans(lexicon: Lexicon, text: str, *, narrowed: bool = False) -> list[tuple[int, int, str]]:
+    folded = fold(text)
+    spans = []
+    for hit in lexicon.find(folded.text, narrowed=narrowed):
+        start, end = folded.original_span(hit.start, hit.end)
+        spans.append((*_whole_words(text, start, end), hit.category))
+    return spans
+
+
+def _redact_piece(
+    lexicon: Lexicon,
+    text: str,
+    categories: set[str],
+    spans: list[tuple[int, int, str]] | None = None,
+) -> str:
+    spans = _spans(lexicon, text, narrowed=True) if spans is None else spans
+    if not spans:
+        return text
+    categories.update(category for _, _, category in spans)
+    out: list[str] = []
+    cursor = 0
+    for start, end in _merged(_scoped(lexicon, text, spans)):
+        out.append(text[cursor:start])
+        out.append(REDACTION_MARK)
+        cursor = end
+    out.append(text[cursor:])
+    return "".join(out)
+
+
+def _scoped(
+    lexicon: Lexicon, text: str, spans: list[tuple[int, int, str]]
+) -> list[tuple[int, int]]:
+    """Widen each status span to its clause; word-scope spans and documents inside them stay."""
+    word_level = _merged((s, e) for s, e, category in spans if category in _WORD_SCOPE)
+    word_starts = [s for s, _ in word_level]
+    bounds = _Bounds(_clause_bounds(lexicon, text), len(text))
+    scoped = list(word_level)
+    for start, end, category in spans:
+        if category in _WORD_SCOPE:
+            continue
+        if category == "document" and _overlaps(word_level, word_starts, start, end):
+            scoped.append((start, end))
+            continue
+        scoped.append(bounds.clause(text, start, end))
+    return scoped
+
+
+def _overlaps(merged: list[tuple[int, int]], starts: list[int], start: int, end: int) -> bool:
+    """Whether ``[start, end)`` overlaps one of the sorted, disjoint ``merged`` spans."""
+    index = bisect.bisect_left(starts, end) - 1
+    return index >= 0 and merged[index][1] > start
+
+
+def _clause_bounds(lexicon: Lexicon, text: str) -> list[tuple[int, int]]:
+    folded = fold(text)
+    return [folded.original_span(start, end) for start, end in lexicon.clause_bounds(folded.text)]
+
+
+class _Bounds:
+    """The clause breaks of one text, sorted for binary search (a long text has many)."""
+
+    def __init__(self, bounds: list[tuple[int, int]], length: int) -> None:
+        self._ends = sorted(end for _, end in bounds)
+        self._starts = sorted(start for start, _ in bounds)
+        self._length = length
+
+    def clause(self, text: str, start: int, end: int) -> tuple[int, int]:
+        """The clause around ``text[start:end]``: from the break before it to the break after
+        it, without the breaks themselves and the spaces next to them."""
+        before = bisect.bisect_right(self._ends, start) - 1
+        after = bisect.bisect_left(self._starts, end)
+        clause_start = self._ends[before] if before >= 0 else 0
+        clause_end = self._starts[after] if after < len(self._starts) else self._length
+        while clause_start < start and text[clause_start].isspace():
+            clause_start += 1
+        while clause_end > end and text[clause_end - 1].isspace():
+            clause_end -= 1
+        return clause_start, clause_end
 
 
 def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:

@@ -2,8 +2,8 @@
 
 Recall is the share of positive cases where every must-remove substring is gone after redaction;
 over-redaction is the share of benign cases that came out changed at all. Both are reported
-overall, per language and per split (``tune`` may be looked at while extending the lexicons,
-``heldout`` must not be).
+overall, per language, per corpus file and per split (``tune`` may be looked at while extending
+the lexicons, ``heldout`` must not be).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import yaml
 
 from bot.core.config import PROJECT_ROOT
 from bot.core.errors import DataFileError
-from bot.core.firewall import Firewall, default_firewall
+from bot.core.firewall import REDACTION_MARK, Firewall, default_firewall
 
 CORPUS_DIR = PROJECT_ROOT / "tests" / "data"
 # Every ``firewall_corpus*.yml`` file there; the held-out files were written before the lexicons
@@ -35,6 +35,7 @@ class CorpusCase:
     category: str | None
     remove: tuple[str, ...]
     withheld: bool = False
+    source: str = ""  # the corpus file's name, for the per-file figures
 
     @property
     def positive(self) -> bool:
@@ -70,6 +71,7 @@ class Report:
     overall: Score = field(default_factory=Score)
     by_lang: dict[str, Score] = field(default_factory=dict)
     by_split: dict[str, Score] = field(default_factory=dict)
+    by_file: dict[str, Score] = field(default_factory=dict)
     category_misses: int = 0
     failures: list[tuple[CorpusCase, str]] = field(default_factory=list)
 
@@ -79,6 +81,7 @@ class Report:
             "category_misses": self.category_misses,
             "by_split": {k: v.as_dict() for k, v in sorted(self.by_split.items())},
             "by_lang": {k: v.as_dict() for k, v in sorted(self.by_lang.items())},
+            "by_file": {k: v.as_dict() for k, v in sorted(self.by_file.items())},
         }
 
 
@@ -101,6 +104,7 @@ def _load_file(path: Path) -> list[CorpusCase]:
                 category=raw.get("category"),
                 remove=tuple(str(item) for item in raw.get("remove", [])),
                 withheld=bool(raw.get("withheld", False)),
+                source=path.name,
             )
             for raw in document["cases"]
         ]
@@ -116,9 +120,11 @@ def evaluate(firewall: Firewall, cases: Iterable[CorpusCase]) -> Report:
             report.overall,
             report.by_lang.setdefault(case.lang, Score()),
             report.by_split.setdefault(case.split, Score()),
+            report.by_file.setdefault(case.source, Score()),
         )
         if case.positive:
-            folded = redaction.text.casefold()
+            # The mark itself says "immigration": only what the person wrote may not remain.
+            folded = redaction.text.replace(REDACTION_MARK, " ").casefold()
             left = [item for item in case.remove if item.casefold() in folded]
             for score in scores:
                 score.positives += 1
@@ -146,6 +152,7 @@ def _format(report: Report) -> str:
     lines = [line("overall", report.overall)]
     lines += [line(f"split {name}", score) for name, score in sorted(report.by_split.items())]
     lines += [line(f"  {name}", score) for name, score in sorted(report.by_lang.items())]
+    lines += [line(f"file {name}", score) for name, score in sorted(report.by_file.items())]
     lines.append(f"positives without their expected category: {report.category_misses}")
     return "\n".join(lines)
 

@@ -80,6 +80,9 @@ class Folded:
 
 
 def fold(text: str) -> Folded:
+    if text.isascii() and "`" not in text:
+        # Lower-casing ASCII maps each character to one: the fast path for most messages.
+        return Folded(text.lower(), list(range(len(text))), len(text))
     pieces: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):
@@ -91,6 +94,8 @@ def fold(text: str) -> Folded:
 
 
 _WORD_RE = re.compile(_WORD)
+_DIGIT = re.compile(r"\d")
+_LONG_TEXT = 10_000
 # A comma, a sentence end or a line break ends a clause (Arabic and Urdu commas and full stops too).
 _PUNCTUATION_BREAK = re.compile(r"[.!?;:,\n\u060c\u061b\u061f\u06d4\u0964]+|\s[-\u2013\u2014]\s")
 
@@ -101,13 +106,21 @@ def is_word_char(char: str) -> bool:
 
 @dataclass(frozen=True)
 class Rule:
-    """One compiled phrase or pattern; ``anchor`` is a literal the text must contain to match."""
+    """One compiled phrase or pattern; every match contains one of the ``anchors`` literals
+    (none: no such set is known), so a text without any of them is not searched at all."""
 
     category: str
     regex: re.Pattern[str]
-    anchor: str | None = None
+    anchors: tuple[str, ...] | None = None
     min_digits: int = 0
     min_letters: int = 0
+
+    needs_digit: bool = False
+
+    def may_match(self, folded: str) -> bool:
+        if self.needs_digit and _DIGIT.search(folded) is None:
+            return False
+        return self.anchors is None or any(anchor in folded for anchor in self.anchors)
 
 
 @dataclass(frozen=True)
@@ -133,9 +146,21 @@ class Lexicon:
             for match in self.clause_breaks.finditer(folded):
                 yield match.span()
 
-    def find(self, folded: str) -> Iterator[Hit]:
+    def narrowed(self, folded: str) -> Lexicon:
+        """This lexicon without the rules whose anchor ``folded`` lacks: the pieces of one long
+        text are then matched against the few rules that can hit anywhere in it, not all rules."""
+        if len(folded) > _LONG_TEXT:
+            # An anchor is made of word characters, so it occurs in the text exactly when it
+            # occurs in one of its words: searching each distinct word once is much shorter.
+            folded = "\n".join(set(_WORD_RUN.findall(folded)))
+        rules = tuple(rule for rule in self.rules if rule.may_match(folded))
+        return Lexicon(rules, self.fuzzy, self.safe_words, self.clause_breaks)
+
+    def find(self, folded: str, *, narrowed: bool = False) -> Iterator[Hit]:
+        """The hits in ``folded``; ``narrowed``: this lexicon came from ``narrowed`` on a text
+        that contains ``folded``, so the anchors need no second check."""
         for rule in self.rules:
-            if rule.anchor is not None and rule.anchor not in folded:
+            if not narrowed and not rule.may_match(folded):
                 continue
             for match in rule.regex.finditer(folded):
                 start, end = match.span("r") if "r" in rule.regex.groupindex else match.span()
@@ -241,32 +266,57 @@ def _pattern_rule(entry: object, category: str, path: Path) -> Rule:
     spec = {"regex": entry} if isinstance(entry, str) else _mapping(entry, path, "pattern")
     try:
         regex = re.compile(str(spec["regex"]), re.IGNORECASE)
+        anchors = spec.get("anchors")
         return Rule(
             category,
             regex,
+            _fold_anchors(_strings(anchors, path, f"{category}.anchors")) if anchors else None,
             min_digits=int(spec.get("min_digits", 0)),
             min_letters=int(spec.get("min_letters", 0)),
+            needs_digit=bool(spec.get("needs_digit", False)),
         )
     except (KeyError, ValueError, re.error) as error:
         raise DataFileError(f"{path}: bad pattern in {category}: {error}") from error
 
 
+def _fold_anchors(anchors: list[str]) -> tuple[str, ...]:
+    folded = tuple(fold(anchor).text for anchor in anchors)
+    # ``Lexicon.narrowed`` relies on anchors being made of word characters only.
+    if not all(_WORD_RUN.fullmatch(anchor) for anchor in folded):
+        raise ValueError("an anchor must be letters or digits only")
+    return folded
+
+
 def _phrase_rule(phrase: str, lists: Mapping[str, list[str]], category: str, path: Path) -> Rule:
     try:
-        body, literals = _phrase_body(phrase, lists, top_level=True)
+        body, required = _phrase_body(phrase, lists, top_level=True)
         regex = re.compile(f"(?<!{_WORD}){body}")
     except (ValueError, re.error) as error:
         raise DataFileError(f"{path}: bad phrase {phrase!r} in {category}: {error}") from error
-    anchor = max(literals, key=len) if literals else None
-    return Rule(category, regex, anchor if anchor and len(anchor) >= 2 else None)
+    return Rule(category, regex, _best_anchors(required))
+
+
+# An anchor set with a literal this short would be found in almost any text: not worth checking.
+_MIN_ANCHOR = 2
+
+
+def _best_anchors(required: list[frozenset[str]]) -> tuple[str, ...] | None:
+    """Of the phrase's tokens (each: one of these literals must occur), the most selective one:
+    its shortest literal as long as possible, then as few literals as possible."""
+    usable = [group for group in required if min(map(len, group)) >= _MIN_ANCHOR]
+    if not usable:
+        return None
+    best = max(usable, key=lambda group: (min(map(len, group)), -len(group)))
+    return tuple(sorted(best, key=len, reverse=True))
 
 
 def _phrase_body(
     phrase: str, lists: Mapping[str, list[str]], *, top_level: bool
-) -> tuple[str, list[str]]:
-    """Translate the phrase syntax into a regex; also return the literal words it requires."""
+) -> tuple[str, list[frozenset[str]]]:
+    """Translate the phrase syntax into a regex; also return, per required token, the literals
+    of which any match contains at least one (a word: itself; a list: one per item)."""
     parts: list[str] = []
-    literals: list[str] = []
+    required: list[frozenset[str]] = []
     open_brackets = 0
     ends_open = False
     need_gap = False
@@ -276,6 +326,11 @@ def _phrase_body(
             parts.append(f"{_WORD}*")
             ends_open = True
         elif negated:
+            if parts and parts[-1] == f"{_WORD}*":
+                # The star runs to the end of the word, so "sponsor* !{x}" cannot give letters
+                # back and let the rest ("s our team") escape the negation. (Not the possessive
+                # ``*+``: the Rasa server runs Python 3.10, which lacks it.)
+                parts[-1] = f"{_WORD}*(?!{_WORD})"
             parts.append(f"(?!{_GAP}{_item_regex(name, word, lists)}(?!{_WORD}))")
         elif opening or closing:
             if not top_level or open_brackets != (1 if closing else 0):
@@ -290,7 +345,7 @@ def _phrase_body(
                 parts.append(_GAP)
             ends_open, need_gap = False, True
             parts.append(_item_regex(name, word, lists))
-            literals += [word] if word else []
+            required.append(frozenset([word]) if word else _list_literals(name, lists))
     if open_brackets not in (0, 2):
         raise ValueError("unbalanced [ ]")
     if not parts:
@@ -298,7 +353,22 @@ def _phrase_body(
     body = "".join(parts)
     if top_level and not ends_open:
         body += f"(?!{_WORD})"
-    return body, literals
+    return body, required
+
+
+def _list_literals(name: str | None, lists: Mapping[str, list[str]]) -> frozenset[str]:
+    """One literal per item of ``{name}``, each contained in every match of its item (an item
+    with no literal of its own, made only of lists and stars, yields the empty string)."""
+    literals: set[str] = set()
+    for item in lists.get((name or "").casefold(), []):
+        literals.add(_longest(_phrase_body(item, lists, top_level=False)[1]))
+    return frozenset(literals)
+
+
+def _longest(required: list[frozenset[str]]) -> str:
+    """The longest literal a single-word token of this item requires ('' if none)."""
+    singles = [next(iter(group)) for group in required if len(group) == 1]
+    return max(singles, key=len, default="")
 
 
 def _item_regex(name: str | None, word: str | None, lists: Mapping[str, list[str]]) -> str:

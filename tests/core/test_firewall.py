@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from pathlib import Path
 
 import pytest
@@ -24,13 +25,29 @@ def firewall() -> Firewall:
 
 
 def test_corpus_recall_and_over_redaction(firewall: Firewall) -> None:
-    """Given the labelled corpus, when every case is redacted, then recall >= 99% and < 5% of
-    benign messages change."""
+    """Given the labelled corpus (every tests/data/firewall_corpus*.yml), when every case is
+    redacted, then recall >= 99% and at most 5% of benign messages change."""
     cases = load_corpus()
-    assert len(cases) >= 300
+    assert sum(case.positive for case in cases) >= 400
+    assert sum(not case.positive for case in cases) >= 300
     report = evaluate(firewall, cases)
-    assert report.overall.recall >= 0.97, report.failures
-    assert report.overall.over_redaction < 0.05, report.failures
+    assert report.overall.recall >= 0.99, report.failures
+    assert report.overall.over_redaction <= 0.05, report.failures
+
+
+# Every language a lexicon file covers (data/firewall/*.yml `language:`), as corpus labels.
+LEXICON_LANGUAGES = ("en", "ar", "bn", "es", "pa", "pa-shahmukhi", "pl", "pt", "ro", "ur")
+ROMAN_LANGUAGES = ("ur-roman", "pa-roman")
+
+
+def test_corpus_covers_every_lexicon_language() -> None:
+    """Each language has status-bearing and benign cases, tuned and held out."""
+    cases = load_corpus()
+    for lang in LEXICON_LANGUAGES + ROMAN_LANGUAGES:
+        for split in ("tune", "heldout"):
+            here = [case for case in cases if case.lang == lang and case.split == split]
+            assert any(case.positive for case in here), (lang, split)
+            assert any(not case.positive for case in here), (lang, split)
 
 
 def test_mark_text_is_fixed() -> None:
@@ -114,12 +131,18 @@ def test_odd_input_never_crashes(firewall: Firewall, text: str) -> None:
 
 
 def test_one_megabyte_of_text(firewall: Firewall) -> None:
-    """Given 1 MB of mixed text, when redacted, then it completes and removes every visa."""
+    """Given 1 MB of mixed text, when redacted, then it completes in linear time (93 s before
+    sentences were redacted one by one; a few seconds now, the bound allows a loaded machine),
+    removes every visa and keeps every other sentence exactly as a short message would."""
     chunk = "he shouted at me in the kitchen and took my spouse visa letter. "
-    text = (chunk * (1_000_000 // len(chunk)))[:1_000_000]
-    redacted = firewall.redact(text).text
-    assert "visa" not in redacted
-    assert "kitchen" in redacted
+    count = 1_000_000 // len(chunk)
+    started = time.perf_counter()
+    redaction = firewall.redact(chunk * count)
+    elapsed = time.perf_counter() - started
+    assert redaction.text == firewall.redact(chunk).text * count
+    assert "visa" not in redaction.text
+    assert redaction.text.count("kitchen") == count
+    assert elapsed < 30, elapsed
 
 
 def test_unicode_variants_match(firewall: Firewall) -> None:
@@ -165,32 +188,57 @@ def test_filter_redacts_line_by_line() -> None:
     assert stdout.getvalue() == f"{REDACTION_MARK}\nhe hit me\n\n"
 
 
-# Status words that betray status on their own; none may survive in a redacted positive.
+# Status words that betray status on their own, in every lexicon language; none may survive in
+# any redacted positive (the mark itself, which says "immigration", is not the person's text).
 RESIDUE = (
-    "seeker", "asylum", "tier 2", "dependant", "appeal", "concession", "sponsor", "brp",
-    "leave to remain", "visa", "settled status", "nrpf", "undocumented", "refugee", "home office",
-    "recourse", "ilr", "euss", "deport", "azyl", "azil", "asilo", "wiza", "viza", "visto",
-    "visado", "لجوء", "ویزا", "ویزہ", "پناہ", "ਵੀਜ਼ਾ", "ভিসা", "indocumentad",
+    "seeker", "asylum", "asylm", "tier 2", "tier 4", "dependant", "appeal", "concession",
+    "sponsor", "brp", "leave to remain", "leave 2 remain", "indefinite leave", "limited leave",
+    "visa", "settled status", "pre-settled", "pre settled", "presettled", "settlement scheme",
+    "nrpf", "no recourse", "public funds", "undocumented", "refugee", "home office", "homeoffice",
+    "ilr", "euss", "deport", "overstay", "illegal immigrant", "ukvi", "evisa", "e-visa",
+    "share code", "sharecode", "passport", "pasport", "passprt", "biometric", "tribunal",
+    "skilled worker", "family reunion", "serco", "mears", "aspen card", "section 95",
+    "reporting centre", "detention centre", "ddv", "dvilr",
+    "azyl", "azil", "asilo", "wiza", "viza", "visto", "visado", "indocumentad", "sin papeles",
+    "refugiad", "uchodźc", "paszport", "pasaport", "passaporte", "pasaporte", "deportu",
+    "deporta", "inmigraci", "migratori",
+    "لجوء", "لاجئ", "فيزا", "فيزت", "تاشير", "جواز", "ترحيل", "هوم اوف", "laje2",
+    "ویزا", "ویزہ", "پناہ", "پاسپورٹ", "ہوم آفس", "کاغذات",
+    "ਵੀਜ਼ਾ", "ਪਾਸਪੋਰਟ", "ਅਸਾਈਲਮ", "ਡਿਪੋਰਟ",
+    "ভিসা", "পাসপোর্ট", "শরণার্থী", "অ্যাসাইলাম", "কাগজপত্র",
+    "kaghzat", "wapas bhej", "wapas ghal",
 )  # fmt: skip
 
 
 def test_no_redacted_positive_keeps_a_status_term(firewall: Firewall) -> None:
-    """Tune split: no leak. Held-out: 2 known leaks, left unfixed so the split stays blind."""
-    leaks: dict[str, int] = {"tune": 0, "heldout": 0}
+    """Tuned and held-out positives alike: no residue term is left for anyone to read."""
+    leaks = []
     for case in load_corpus():
         if case.positive:
-            redacted = firewall.redact(case.text).text.casefold()
-            leaks[case.split] += any(term in redacted for term in RESIDUE)
-    assert leaks["tune"] == 0
-    assert leaks["heldout"] <= 2
+            redacted = firewall.redact(case.text).text.replace(REDACTION_MARK, " ").casefold()
+            left = [term for term in RESIDUE if term.casefold() in redacted]
+            if left:
+                leaks.append((case.split, case.lang, left))
+    assert leaks == []
+
+
+def test_residue_check_can_fail(firewall: Firewall) -> None:
+    """The residue list catches what a too-narrow redaction would leave."""
+    leftover = "i'm an (immigration detail removed) seeker on tier 2".casefold()
+    assert [term for term in RESIDUE if term in leftover] == ["seeker", "tier 2"]
 
 
 def test_withheld_documents_are_flagged_and_the_abuse_stays_readable(firewall: Firewall) -> None:
+    """In every language: taking or hiding documents is flagged, the document is not named and
+    the rest of the sentence (who took it) stays; no benign message raises the flag."""
     cases = load_corpus()
-    # Only the English lexicon has withholding phrases so far (docs/FIREWALL.md).
-    withheld = [case for case in cases if case.withheld and case.lang == "en"]
-    assert len(withheld) >= 6
-    assert [c.text for c in withheld if not firewall.redact(c.text).withheld_documents] == []
+    withheld = [case for case in cases if case.withheld and case.split == "tune"]
+    assert {case.lang for case in withheld} >= set(LEXICON_LANGUAGES + ROMAN_LANGUAGES)
+    for case in withheld:
+        redaction = firewall.redact(case.text)
+        assert redaction.withheld_documents, case.text
+        assert "document" in redaction.categories
+        assert redaction.text.strip() != REDACTION_MARK, case.text
     benign = [
         c.text for c in cases if not c.positive and firewall.redact(c.text).withheld_documents
     ]
@@ -198,6 +246,14 @@ def test_withheld_documents_are_flagged_and_the_abuse_stays_readable(firewall: F
     redaction = firewall.redact("he took my passport and hit me")
     assert redaction.text == f"he took my {REDACTION_MARK} and hit me"
     assert redaction.categories == frozenset({"document"})
+    assert firewall.redact("زوجي اخذ جوازي").text == f"زوجي اخذ {REDACTION_MARK}"
+
+
+def test_held_out_withheld_documents_flagged(firewall: Firewall) -> None:
+    """Held-out withholding cases: measured, at most one in ten may miss the flag."""
+    cases = [c for c in load_corpus() if c.withheld and c.split == "heldout"]
+    missed = [c.text for c in cases if not firewall.redact(c.text).withheld_documents]
+    assert len(missed) <= len(cases) // 10, missed
 
 
 @pytest.mark.parametrize(
@@ -210,7 +266,26 @@ def test_everyday_words_near_status_words_pass(firewall: Firewall, text: str) ->
 
 
 def test_held_out_recall(firewall: Firewall) -> None:
-    """The held-out split was written before the lexicons it measures (docs/FIREWALL.md)."""
+    """The held-out files were written before the lexicons they measure (docs/FIREWALL.md)."""
     report = evaluate(firewall, [case for case in load_corpus() if case.split == "heldout"])
-    assert report.overall.recall >= 0.90, len(report.failures)
+    assert report.overall.positives >= 150
+    assert report.overall.recall >= 0.97, len(report.failures)
     assert report.overall.over_redaction <= 0.05
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I want to leave him", "i'm on maternity leave", "my housing appeal was refused",
+     "my sponsor at AA", "we went on holiday to Spain", "he took my car keys",
+     "i applied for a job", "it's illegal what he does", "i need refuge tonight"],
+)  # fmt: skip
+def test_hard_benign_messages_pass(firewall: Firewall, text: str) -> None:
+    assert firewall.redact(text) == Redaction(text, frozenset())
+
+
+def test_rules_compile_on_the_rasa_python(firewall: Firewall) -> None:
+    """The Rasa server loads the same lexicons on Python 3.10: no possessive quantifier or
+    atomic group (3.11 syntax) may appear in a compiled rule."""
+    for rule in firewall._lexicon.rules:
+        pattern = rule.regex.pattern
+        assert "*+" not in pattern and "++" not in pattern and "(?>" not in pattern, pattern
