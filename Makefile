@@ -79,6 +79,7 @@ lock: ## Re-resolve the hash-pinned locks from requirements/*.in (needs uv)
 
 bench: setup ## Speed benchmarks (figures for the README; never run as timed tests)
 	$(VENV)/bin/python bench/seal_bench.py --seconds 1
+	$(VENV)/bin/python bench/firewall_bench.py
 	RASA_TELEMETRY_ENABLED=false PYTHONPATH=$(CURDIR) $(RASA_VENV)/bin/python bench/action_validation_bench.py
 
 screenshots: setup keys train ## Re-take the README's screenshots into docs/screenshots/ from real runs

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 from pathlib import Path
 
 import pytest
@@ -131,18 +130,14 @@ def test_odd_input_never_crashes(firewall: Firewall, text: str) -> None:
 
 
 def test_one_megabyte_of_text(firewall: Firewall) -> None:
-    """Given 1 MB of mixed text, when redacted, then it completes in linear time (93 s before
-    sentences were redacted one by one; a few seconds now, the bound allows a loaded machine),
-    removes every visa and keeps every other sentence exactly as a short message would."""
+    """Given 1 MB of mixed text, when redacted, then it removes every visa and keeps every other
+    sentence exactly as a short message would. Its speed is measured by bench/firewall_bench.py."""
     chunk = "he shouted at me in the kitchen and took my spouse visa letter. "
     count = 1_000_000 // len(chunk)
-    started = time.perf_counter()
     redaction = firewall.redact(chunk * count)
-    elapsed = time.perf_counter() - started
     assert redaction.text == firewall.redact(chunk).text * count
     assert "visa" not in redaction.text
     assert redaction.text.count("kitchen") == count
-    assert elapsed < 30, elapsed
 
 
 def test_unicode_variants_match(firewall: Firewall) -> None:
