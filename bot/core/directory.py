@@ -205,9 +205,22 @@ class Directory:
         return next((s for s in self.services if s.id == service_id), None)
 
     def rank(self, need: SupportNeed, at: datetime.datetime, limit: int = 3) -> list[Service]:
-        """The ``limit`` services that fit ``need`` best at ``at`` (timezone-aware)."""
+        """The ``limit`` services that fit ``need`` best at ``at`` (timezone-aware).
+
+        When fewer specialists than ``limit`` fit (one honour-based abuse line), the general
+        domestic-abuse services follow them: honour-based abuse and FGM are domestic abuse too,
+        and a second number is a second chance of getting through. Never for someone who harms
+        others, who is offered the services for changing that only.
+        """
+        ranked = self._ranked(need, at)[:limit]
+        if len(ranked) < limit and need.kinds and "perpetrator" not in need.kinds:
+            general = self._ranked(replace(need, kinds=frozenset()), at)
+            ranked += [s for s in general if s not in ranked][: limit - len(ranked)]
+        return ranked
+
+    def _ranked(self, need: SupportNeed, at: datetime.datetime) -> list[Service]:
         fits = [s for s in self.services if _eligible(s, need) and not _for_another_group(s, need)]
-        return sorted(fits, key=lambda s: _sort_key(s, need, at))[:limit]
+        return sorted(fits, key=lambda s: _sort_key(s, need, at))
 
     def immigration_aware(
         self, at: datetime.datetime, limit: int = 3, need: SupportNeed | None = None

@@ -64,10 +64,15 @@ def test_forced_marriage_goes_to_the_specialists_and_follows_their_hours(
     weekday = directory.rank(need, MONDAY_10AM)
     night = directory.rank(need, SATURDAY_3AM)
 
-    # The Scottish helpline also covers forced marriage, but not for someone in England.
-    assert _ids(weekday) == ["forced_marriage_unit", "karma_nirvana"]
+    # The Scottish helpline also covers forced marriage, but not for someone in England: the
+    # general 24-hour helpline for England takes the third place after the two specialists.
+    assert _ids(weekday) == [
+        "forced_marriage_unit", "karma_nirvana", "national_domestic_abuse_helpline"
+    ]  # fmt: skip
     # At night the unit's office line is closed; Karma Nirvana's hours are unknown, so may answer.
-    assert _ids(night) == ["karma_nirvana", "forced_marriage_unit"]
+    assert _ids(night) == [
+        "karma_nirvana", "forced_marriage_unit", "national_domestic_abuse_helpline"
+    ]  # fmt: skip
 
 
 def test_forced_marriage_in_scotland_offers_the_scottish_helpline_first(
@@ -100,6 +105,16 @@ def test_a_service_for_another_nation_is_never_offered(directory: Directory) -> 
     assert ranked
     assert all(not s.nations or "scotland" in s.nations for s in ranked)
     assert "national_domestic_abuse_helpline" not in _ids(ranked)
+
+
+def test_a_lone_specialist_is_followed_by_general_services_but_never_for_a_perpetrator(
+    directory: Directory,
+) -> None:
+    honour = directory.rank(_need("honour"), SATURDAY_3AM)
+    worried = directory.rank(_need("perpetrator"), SATURDAY_3AM)
+
+    assert _ids(honour) == ["karma_nirvana", "national_domestic_abuse_helpline", "victim_support"]
+    assert _ids(worried) == ["respect_phoneline"]
 
 
 def test_perpetrator_services_only_when_asked_for(directory: Directory) -> None:

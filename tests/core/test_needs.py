@@ -68,3 +68,10 @@ def test_a_uk_place_picks_the_nation(said: str, nation: str | None, region: str 
 def test_harming_others_is_heard_only_when_said() -> None:
     assert read_needs(["I hurt my partner and I want to stop being abusive"]).harms_others
     assert not read_needs(["my partner hurts me"]).harms_others
+
+
+def test_a_child_named_beside_fgm_or_forced_marriage_is_a_child_at_risk() -> None:
+    assert "children" in read_needs(["they say our daughter has to have fgm"]).tags
+    assert "children" in read_needs(["his family want to force my son to marry"]).tags
+    # A child named beside other abuse says nothing of the child's own risk.
+    assert "children" not in read_needs(["my son is at school, my husband shouts at me"]).tags
