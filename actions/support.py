@@ -93,7 +93,8 @@ def need_from(tracker: Tracker, heard: HeardNeeds | None = None) -> SupportNeed:
         nation=nation,
         region=region if nation == "england" else None,
         language=tracker.get_slot("language"),
-        male_victim=heard.man,
+        # "I push my wife" says he is a man, not that he needs a men's service for victims.
+        male_victim=heard.man and not heard.harms_others,
     )
 
 

@@ -21,7 +21,7 @@ from bot.core.directory_model import DirectoryEntryError
 FormValues = dict[str, Any]  # field name -> str, or list[str] for ticked boxes
 
 MULTI_FIELDS = ("helps_with", "nations", "regions")
-FLAGS = ("women_only", "interpreting", "shares_with_police")
+FLAGS = ("women_only", "one_community", "interpreting", "shares_with_police")
 SINGLE_FIELDS = ("id", "name", "who", "languages", "source", "verified", "caution",
                  "immigration_advice", "hours_mode", *FLAGS,
                  *(f"hours-{day}" for day in DAYS))  # fmt: skip
@@ -145,6 +145,7 @@ def entry_from_values(values: FormValues, service_id: str | None) -> dict[str, A
         "helps_with": list(values.get("helps_with", [])),
         "who": text("who"),
         "women_only": text("women_only") == "yes",
+        "one_community": text("one_community") == "yes",
         # No nation ticked: the source does not say where they work (null, as in the file).
         "nations": list(values.get("nations", [])) or None,
         "languages": [

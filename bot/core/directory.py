@@ -65,7 +65,10 @@ SPECIALIST_TAGS = frozenset(
     {"sexual", "honour", "forced_marriage", "fgm", "legal", "children", "male_victims", "lgbt",
      "perpetrator", "suicidal", "safe_place", "economic"}
 )  # fmt: skip
-# Services for a group the person has not said they belong to rank below general ones.
+# Services for a group (men, LGBT+ people, children) or one community (``one_community``): for
+# someone who has not said they belong to it, one is offered only for a specialist need it
+# meets, never in place of a general service (a men's line for a woman in Belfast, a Muslim
+# women's centre for anyone in Glasgow).
 AUDIENCE_TAGS = frozenset({"male_victims", "lgbt", "children"})
 # Offered only when named: an FGM line offered to someone who never spoke of it alarms more than
 # it helps, and a perpetrator programme offered to a victim tells them the abuse is their fault.
@@ -76,9 +79,6 @@ SPECIALIST_MATCH = 6
 GENERAL_MATCH = 2
 NATION_DEDICATED = 4  # a service for their own nation knows its law, refuges and police
 NATION_COVERED = 2  # UK-wide: certainly serves them, but less local knowledge
-# Nation unknown: most people in the UK live in England, so a service for Scotland, Wales or
-# Northern Ireland alone is the likeliest wrong number.
-NATION_UNLIKELY = -4
 REGION_MATCH = 2
 REGION_UNKNOWN = -2  # a regional service when we do not know where the person is
 LANGUAGE_SPOKEN = 3
@@ -86,10 +86,41 @@ INTERPRETING = 1
 OPEN_NOW = 3
 HOURS_UNKNOWN = 1  # may answer: better than known-closed, worse than known-open
 AUDIENCE_MISMATCH = -3
+# An LGBT+ man is offered Galop before the men's lines: abuse by a man of a man, or transphobic
+# abuse, is what it knows, while men's lines mostly hear of abuse by women.
+LGBT_NAMED = 4
 FOCUSED = 3  # a specialist service (nothing general in what it does) beats a generalist
 REFUGE_TONIGHT = (
     3  # someone with nowhere safe tonight needs a line that answers now and finds space
 )
+
+
+def _community_unnamed(service: Service, need: SupportNeed) -> bool:
+    # Only a language the person chose, other than English, says anything: we never ask where
+    # anyone is from, and guessing it would be a proxy for immigration status.
+    return service.one_community and need.language not in service.languages - {"en"}
+
+
+def _for_another_group(service: Service, need: SupportNeed) -> bool:
+    """A group's service offered to someone outside it for no specialist need (AUDIENCE_TAGS),
+    or a community's service to someone who has not written in one of its languages."""
+    if _community_unnamed(service, need):
+        return True
+    wanted = need.tags()
+    # e.g. the NSPCC FGM line (FGM and children) for a woman who fears FGM herself
+    specialist = _focused(service) and bool(service.helps_with & wanted - AUDIENCE_TAGS)
+    return bool(service.helps_with & AUDIENCE_TAGS - wanted) and not specialist
+
+
+def _focused(service: Service) -> bool:
+    """Nothing general in what it does: only needs few services cover, and listening."""
+    return service.helps_with <= SPECIALIST_TAGS | {"talk"}
+
+
+def _unlikely_nation(service: Service, need: SupportNeed) -> bool:
+    """Nation unknown: most people in the UK live in England, so a service for Scotland, Wales
+    or Northern Ireland alone is the likeliest wrong number, even when it is open all night."""
+    return need.nation is None and bool(service.nations) and "england" not in service.nations
 
 
 def _eligible(service: Service, need: SupportNeed) -> bool:
@@ -112,7 +143,11 @@ def _score(service: Service, need: SupportNeed, at: datetime.datetime) -> int:
     matched = service.helps_with & wanted
     score = sum(SPECIALIST_MATCH if tag in SPECIALIST_TAGS else GENERAL_MATCH for tag in matched)
     score += AUDIENCE_MISMATCH * len((service.helps_with & AUDIENCE_TAGS) - wanted)
-    if matched & SPECIALIST_TAGS and service.helps_with <= SPECIALIST_TAGS | {"talk"}:
+    if _community_unnamed(service, need):
+        score += AUDIENCE_MISMATCH
+    if "lgbt" in matched:
+        score += LGBT_NAMED
+    if matched & SPECIALIST_TAGS and _focused(service):
         score += FOCUSED
     if "safe_place" in matched and service.hours is not None and service.hours.always:
         score += REFUGE_TONIGHT
@@ -120,8 +155,6 @@ def _score(service: Service, need: SupportNeed, at: datetime.datetime) -> int:
         score += NATION_COVERED
     elif need.nation in service.nations:
         score += NATION_DEDICATED
-    elif need.nation is None and service.nations and "england" not in service.nations:
-        score += NATION_UNLIKELY
     if service.regions:
         score += REGION_MATCH if need.region in service.regions else REGION_UNKNOWN
     if need.language in service.languages:
@@ -133,10 +166,11 @@ def _score(service: Service, need: SupportNeed, at: datetime.datetime) -> int:
 
 
 def _sort_key(service: Service, need: SupportNeed, at: datetime.datetime) -> tuple[Any, ...]:
-    """Highest score first; on a tie, the service open more hours a week (more chances to get
-    through on a later try), then by name so the order never depends on the file's order."""
+    """Services likely in their nation first, then the highest score; on a tie, the service open
+    more hours a week (more chances to get through on a later try), then by name so the order
+    never depends on the file's order."""
     weekly = 0.0 if service.hours is None else service.hours.hours_per_week()
-    return (-_score(service, need, at), -weekly, service.name)
+    return (_unlikely_nation(service, need), -_score(service, need, at), -weekly, service.name)
 
 
 # --- Loading: every check names the entry and field, so a bad edit is caught before release. ---
@@ -171,9 +205,22 @@ class Directory:
         return next((s for s in self.services if s.id == service_id), None)
 
     def rank(self, need: SupportNeed, at: datetime.datetime, limit: int = 3) -> list[Service]:
-        """The ``limit`` services that fit ``need`` best at ``at`` (timezone-aware)."""
-        fits = [s for s in self.services if _eligible(s, need)]
-        return sorted(fits, key=lambda s: _sort_key(s, need, at))[:limit]
+        """The ``limit`` services that fit ``need`` best at ``at`` (timezone-aware).
+
+        When fewer specialists than ``limit`` fit (one honour-based abuse line), the general
+        domestic-abuse services follow them: honour-based abuse and FGM are domestic abuse too,
+        and a second number is a second chance of getting through. Never for someone who harms
+        others, who is offered the services for changing that only.
+        """
+        ranked = self._ranked(need, at)[:limit]
+        if len(ranked) < limit and need.kinds and "perpetrator" not in need.kinds:
+            general = self._ranked(replace(need, kinds=frozenset()), at)
+            ranked += [s for s in general if s not in ranked][: limit - len(ranked)]
+        return ranked
+
+    def _ranked(self, need: SupportNeed, at: datetime.datetime) -> list[Service]:
+        fits = [s for s in self.services if _eligible(s, need) and not _for_another_group(s, need)]
+        return sorted(fits, key=lambda s: _sort_key(s, need, at))
 
     def immigration_aware(
         self, at: datetime.datetime, limit: int = 3, need: SupportNeed | None = None

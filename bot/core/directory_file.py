@@ -41,8 +41,8 @@ _UK_NUMBER = re.compile(r"0(?:[1237]\d{9}|1\d{8}|80[08]\d{6,7}|800\d{4})|116\d{3
 _SMS_SHORT_CODE = re.compile(r"\d{5}")  # text lines may be five-digit short codes
 _LANGUAGE = re.compile(r"[a-z]{2}")
 _SLOT = re.compile(r"(\d\d):([0-5]\d)-(\d\d):([0-5]\d)")
-_SERVICE_KEYS = {"id", "name", "helps_with", "who", "women_only", "nations", "regions",
-                 "languages", "interpreting", "contact", "hours", "immigration_advice",
+_SERVICE_KEYS = {"id", "name", "helps_with", "who", "women_only", "one_community", "nations",
+                 "regions", "languages", "interpreting", "contact", "hours", "immigration_advice",
                  "shares_with_police", "source", "verified", "caution"}  # fmt: skip
 _ROUTE_KEYS = {"id", "name", "how", "source", "verified", "caution"}
 
@@ -220,6 +220,7 @@ def _service(entry: _Entry) -> Service:
         verified=entry.verified(),
         caution=entry.optional_text("caution"),
         women_only=bool(entry.flag("women_only")),
+        one_community=bool(entry.flag("one_community")),
     )
 
 

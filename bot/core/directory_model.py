@@ -137,6 +137,9 @@ class Service:
     verified: datetime.date
     caution: str | None
     women_only: bool = False
+    # Serves one community (by culture, faith or origin). The person is never asked which they
+    # belong to, so such a service comes forward only through a language it speaks.
+    one_community: bool = False
 
     def is_open(self, at: datetime.datetime) -> bool | None:
         """Whether they answer at ``at`` (timezone-aware); None when their hours are unknown."""

@@ -23,6 +23,9 @@ NEED_CATEGORIES = frozenset(
 SPEAKER_MAN, SPEAKER_WOMAN = "speaker_man", "speaker_woman"
 PARTNER_MAN, PARTNER_WOMAN = "partner_man", "partner_woman"
 PERPETRATOR = "perpetrator"
+CHILD_NAMED = "child_named"
+# A child named beside one of these is a child at risk of it: the NSPCC lines come in.
+CHILD_AT_RISK_OF = frozenset({"fgm", "forced_marriage"})
 NATION_CATEGORIES = {
     "in_scotland": "scotland",
     "in_wales": "wales",
@@ -39,7 +42,7 @@ REGION_CATEGORIES = {
 }  # fmt: skip
 CATEGORIES = frozenset(
     NEED_CATEGORIES
-    | {SPEAKER_MAN, SPEAKER_WOMAN, PARTNER_MAN, PARTNER_WOMAN, PERPETRATOR}
+    | {SPEAKER_MAN, SPEAKER_WOMAN, PARTNER_MAN, PARTNER_WOMAN, PERPETRATOR, CHILD_NAMED}
     | set(NATION_CATEGORIES)
     | set(REGION_CATEGORIES)
 )
@@ -77,6 +80,8 @@ def read_needs(messages: Iterable[str]) -> HeardNeeds:
     )
     same_sex = (man and PARTNER_MAN in heard) or (woman and PARTNER_WOMAN in heard)
     tags = heard & NEED_CATEGORIES | ({"lgbt"} if same_sex else set())
+    if CHILD_NAMED in heard and tags & CHILD_AT_RISK_OF:
+        tags.add("children")
     region = _single({REGION_CATEGORIES[c] for c in heard & set(REGION_CATEGORIES)})
     nations = {NATION_CATEGORIES[c] for c in heard & set(NATION_CATEGORIES)}
     if region or heard & set(REGION_CATEGORIES):

@@ -64,10 +64,15 @@ def test_forced_marriage_goes_to_the_specialists_and_follows_their_hours(
     weekday = directory.rank(need, MONDAY_10AM)
     night = directory.rank(need, SATURDAY_3AM)
 
-    # The Scottish helpline also covers forced marriage, but not for someone in England.
-    assert _ids(weekday) == ["forced_marriage_unit", "karma_nirvana"]
+    # The Scottish helpline also covers forced marriage, but not for someone in England: the
+    # general 24-hour helpline for England takes the third place after the two specialists.
+    assert _ids(weekday) == [
+        "forced_marriage_unit", "karma_nirvana", "national_domestic_abuse_helpline"
+    ]  # fmt: skip
     # At night the unit's office line is closed; Karma Nirvana's hours are unknown, so may answer.
-    assert _ids(night) == ["karma_nirvana", "forced_marriage_unit"]
+    assert _ids(night) == [
+        "karma_nirvana", "forced_marriage_unit", "national_domestic_abuse_helpline"
+    ]  # fmt: skip
 
 
 def test_forced_marriage_in_scotland_offers_the_scottish_helpline_first(
@@ -102,6 +107,16 @@ def test_a_service_for_another_nation_is_never_offered(directory: Directory) -> 
     assert "national_domestic_abuse_helpline" not in _ids(ranked)
 
 
+def test_a_lone_specialist_is_followed_by_general_services_but_never_for_a_perpetrator(
+    directory: Directory,
+) -> None:
+    honour = directory.rank(_need("honour"), SATURDAY_3AM)
+    worried = directory.rank(_need("perpetrator"), SATURDAY_3AM)
+
+    assert _ids(honour) == ["karma_nirvana", "national_domestic_abuse_helpline", "victim_support"]
+    assert _ids(worried) == ["respect_phoneline"]
+
+
 def test_perpetrator_services_only_when_asked_for(directory: Directory) -> None:
     every_need = frozenset({"physical", "emotional", "talk", "counselling"})
 
@@ -116,10 +131,11 @@ def test_a_shared_language_brings_a_service_that_speaks_it_forward(directory: Di
     plain = directory.rank(SupportNeed(nation="england"), MONDAY_10AM)
     spanish = directory.rank(SupportNeed(nation="england", language="es"), MONDAY_10AM)
 
-    assert _ids(plain) == [
-        "national_domestic_abuse_helpline", "victim_support", "southall_black_sisters"
-    ]  # fmt: skip
-    # LAWA speaks Spanish: it moves ahead of Southall Black Sisters.
+    # A community's service is not offered to someone who wrote in English: we never guess
+    # where anyone is from.
+    assert _ids(plain) == ["national_domestic_abuse_helpline", "victim_support", "ncdv"]
+    assert not {"lawa", "lawrs", "southall_black_sisters"} & set(_ids(plain))
+    # LAWA speaks Spanish: for someone writing in Spanish it comes in.
     assert _ids(spanish) == ["national_domestic_abuse_helpline", "victim_support", "lawa"]
 
 
@@ -133,12 +149,17 @@ def test_is_open_on_a_weekday_morning_and_not_at_night(directory: Directory) -> 
 
 
 def test_an_open_service_ranks_above_one_that_is_closed_now(directory: Directory) -> None:
-    """Given legal-help services, one Mon-Fri 9-5 and others with unknown hours, the
-    office-hours one leads on Monday morning and drops behind at 3am on Saturday."""
-    need = SupportNeed(help_types=frozenset({"legal"}))
+    """Given money-help services, one Mon-Fri 9-5 and others with unknown hours, the
+    office-hours one leads on Monday morning and drops behind them at 3am on Saturday."""
+    need = SupportNeed(kinds=frozenset({"economic"}))
 
-    assert _ids(directory.rank(need, MONDAY_10AM))[0] == "southall_black_sisters"
-    assert _ids(directory.rank(need, SATURDAY_3AM))[-1] == "southall_black_sisters"
+    assert _ids(directory.rank(need, MONDAY_10AM))[:2] == [
+        "financial_support_line",
+        "citizens_advice",
+    ]
+    night = _ids(directory.rank(need, SATURDAY_3AM, limit=10))
+    assert night.index("citizens_advice") < night.index("financial_support_line")
+    assert night.index("shelter_england") < night.index("financial_support_line")
 
 
 @pytest.mark.parametrize(
@@ -253,3 +274,41 @@ def test_an_unknown_need_tag_is_refused_without_echoing_it() -> None:
 def test_default_directory_is_loaded_once() -> None:
     assert default_directory() is default_directory()
     assert default_directory().emergency_routes
+
+
+@pytest.mark.parametrize("at", [MONDAY_10AM, SATURDAY_3AM])
+def test_an_lgbt_man_gets_galop_before_the_mens_lines(
+    directory: Directory, at: datetime.datetime
+) -> None:
+    need = SupportNeed(help_types=frozenset({"lgbt"}), male_victim=True)
+
+    ranked = directory.rank(need, at)
+    assert _ids(ranked) == ["galop", "mens_advice_line", "mankind"]
+    assert not any(service.women_only for service in ranked)
+
+
+def test_a_group_or_community_service_is_not_a_stand_in_for_a_general_one(
+    directory: Directory,
+) -> None:
+    ranked = _ids(directory.rank(SupportNeed(nation="northern_ireland"), MONDAY_10AM, limit=10))
+    scotland = _ids(directory.rank(SupportNeed(nation="scotland"), MONDAY_10AM, limit=10))
+
+    assert ranked[0] == "ni_domestic_sexual_abuse_helpline"
+    for other_group in ("mens_advice_line", "mankind", "galop", "nspcc_helpline", "childline"):
+        assert other_group not in ranked
+    assert "amina_mwrc" not in scotland
+    # But a group's specialist line still answers the need it exists for.
+    fgm = SupportNeed(kinds=frozenset({"fgm"}))
+    assert _ids(directory.rank(fgm, MONDAY_10AM))[0] == "nspcc_fgm_helpline"
+
+
+def test_with_the_nation_unknown_another_nations_line_comes_after_every_likely_one(
+    directory: Directory,
+) -> None:
+    tonight = directory.rank(SupportNeed(help_types=frozenset({"safe_place"})), SATURDAY_3AM)
+
+    assert _ids(tonight) == [
+        "national_domestic_abuse_helpline",
+        "shelter_england",
+        "victim_support",
+    ]

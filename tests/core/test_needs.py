@@ -65,6 +65,41 @@ def test_a_uk_place_picks_the_nation(said: str, nation: str | None, region: str 
     assert (heard.nation, heard.region) == (nation, region)
 
 
+@pytest.mark.parametrize(
+    "said",
+    [
+        "I hurt my partner and I want to stop being abusive",
+        "sometimes i push my wife, i need help to stop",
+        "how do i stop hitting my girlfriend",
+        "i lose my temper with my kids and i scare them",
+    ],
+)
+def test_someone_who_harms_others_is_heard(said: str) -> None:
+    assert read_needs([said]).harms_others
+
+
 def test_harming_others_is_heard_only_when_said() -> None:
     assert read_needs(["I hurt my partner and I want to stop being abusive"]).harms_others
     assert not read_needs(["my partner hurts me"]).harms_others
+
+
+def test_a_child_named_beside_fgm_or_forced_marriage_is_a_child_at_risk() -> None:
+    assert "children" in read_needs(["they say our daughter has to have fgm"]).tags
+    assert "children" in read_needs(["his family want to force my son to marry"]).tags
+    # A child named beside other abuse says nothing of the child's own risk.
+    assert "children" not in read_needs(["my son is at school, my husband shouts at me"]).tags
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "i get so angry at myself for staying",
+        "my anger at him scares me",
+        "he criticises my behaviour all the time",
+        "i want him to stop hitting me",
+        "he needs to stop being violent",
+        "he wont stop hurting my son",
+    ],
+)
+def test_a_victim_blaming_themselves_is_not_heard_as_harming_others(said: str) -> None:
+    assert not read_needs([said]).harms_others

@@ -1,0 +1,77 @@
+"""docs/SUPPORT.md's table against the real support action: each row's message, read and ranked
+as the action server does it, offers exactly the services the row lists, in its order."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import runtime, support
+from actions.support import ActionShowSupport
+from tests.support_table import NEEDS, Row, table_rows, unfit
+
+LONDON = ZoneInfo("Europe/London")
+WEEKDAY_DAYTIME = datetime.datetime(2026, 11, 30, 10, 0, tzinfo=LONDON)  # a Monday
+NIGHT = datetime.datetime(2026, 11, 28, 3, 0, tzinfo=LONDON)  # a Saturday
+ROWS = table_rows()
+
+
+def tracker_after(wrote: str, domain: dict[str, Any]) -> Tracker:
+    """A conversation in which the person wrote only this, then asked for support."""
+    slots: dict[str, Any] = dict.fromkeys(domain["slots"])
+    slots.update(language="en", requested_slot=None)
+    return Tracker.from_dict(
+        {
+            "sender_id": "a" * 64,
+            "slots": slots,
+            "latest_message": {
+                "text": "/find_support",
+                "intent": {"name": "find_support", "confidence": 1.0},
+                "entities": [],
+            },
+            "events": [
+                {"event": "user", "text": wrote},
+                {"event": "user", "text": "/find_support"},
+            ],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": "action_listen",
+        }
+    )
+
+
+async def offered(
+    wrote: str, at: datetime.datetime, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> tuple[str, ...]:
+    """The names on the cards the real action sends, in order (a card's first line)."""
+    monkeypatch.setattr(support, "now_in_london", lambda: at)
+    dispatcher = CollectingDispatcher()
+    await ActionShowSupport().run(dispatcher, tracker_after(wrote, domain), domain)
+    cards = [m["text"] for m in dispatcher.messages if m.get("text")]
+    names = {service.name for service in runtime.directory().services}
+    return tuple(card.split("\n")[0] for card in cards if card.split("\n")[0] in names)
+
+
+def test_the_table_has_a_row_for_every_need_in_the_issue() -> None:
+    assert tuple(row.need for row in ROWS) == NEEDS
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[row.need for row in ROWS])
+async def test_each_row_is_what_the_ranking_offers(
+    row: Row, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert await offered(row.wrote, WEEKDAY_DAYTIME, domain, monkeypatch) == row.daytime
+    assert await offered(row.wrote, NIGHT, domain, monkeypatch) == row.night
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[row.need for row in ROWS])
+def test_no_row_lists_a_service_unfit_for_its_person(row: Row) -> None:
+    never = {service.name for service in unfit(row, runtime.directory())}
+    assert row.daytime and row.night
+    assert not never & {*row.daytime, *row.night}
