@@ -34,9 +34,8 @@ NOT_AN_ANSWER = frozenset(
         "suicidal_feelings",
         "not_safe_to_talk",
         "stop",
-        "privacy_question",
+        "about_lantern",
         "talk_to_person",
-        "bot_identity",
     }
 )
 

@@ -43,8 +43,7 @@ INTENTS = frozenset(
         "report_abuse",
         "find_support",
         "help_someone_else",
-        "privacy_question",
-        "bot_identity",
+        "about_lantern",
         "talk_to_person",
         "skip",
         "stop",
@@ -192,6 +191,31 @@ def test_every_annotation_resolves_to_a_canonical_value() -> None:
 def test_every_synonym_targets_a_canonical_value() -> None:
     every_value = frozenset().union(*CANONICAL.values())
     assert {value for value in _synonyms().values() if value not in every_value} == set()
+
+
+def _lookups() -> dict[str, set[str]]:
+    tables: dict[str, set[str]] = {}
+    for path in sorted(TRAINING_DIR.glob("*.yml")):
+        for item in _items(path):
+            if "lookup" in item:
+                tables.setdefault(item["lookup"], set()).update(
+                    line.lower() for line in _lines(item["examples"])
+                )
+    return tables
+
+
+@pytest.mark.parametrize(
+    ("table", "entities"),
+    [("place", ("nation", "region")), ("time_phrase", ("last_happened", "contact_time"))],
+)
+def test_lookup_tables_list_exactly_what_the_synonyms_map(
+    table: str, entities: tuple[str, ...]
+) -> None:
+    """A place or time the featurizer flags always has a canonical value, and none is missed."""
+    values = frozenset().union(*(CANONICAL[entity] for entity in entities))
+    expected = {text for text, value in _synonyms().items() if value in values}
+    expected |= {value.replace("_", " ") for value in values}
+    assert _lookups()[table] == expected
 
 
 def test_no_entity_is_annotated_in_immigration_examples() -> None:
