@@ -66,16 +66,17 @@ def report_through_telegram(someone: Person) -> None:
     steps = [
         ("say", "I want to report what my partner does", "what has been happening"),
         ("say", STORY, "What kind of abuse"),
-        ("press", "Physical", "When did it last happen?"),
+        ("press", "Physical", "Chosen so far: Physical"),
+        ("press", "Done", "When did it last happen?"),
         ("press", "This week", "Is it still going on?"),
         ("press", "Yes", "children living in the home"),
         ("press", "No", "Which part of the UK"),
         ("press", "England", "Which part of England?"),
         ("press", "North East", "What would help most?"),
-        ("press", "A caseworker to contact me", "questions about danger"),
-        ("press", "Skip these", "Would you like a caseworker"),
+        ("press", "A caseworker to contact me", "Would you like a caseworker"),
         ("press", "Yes, share it", "When is it safest"),
-        ("press", "Evening", "passed to a charity caseworker"),
+        ("press", "Evening", "a few more questions"),
+        ("press", "No, finish here", "passed to a charity caseworker"),
     ]
     for how, what, then in steps:
         if how == "say":
