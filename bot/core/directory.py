@@ -63,7 +63,7 @@ SHARES_WITH_POLICE = "They may share information with police or social services.
 # Needs few services cover: a service that has the expertise beats a generalist that is nearer.
 SPECIALIST_TAGS = frozenset(
     {"sexual", "honour", "forced_marriage", "fgm", "legal", "children", "male_victims", "lgbt",
-     "perpetrator", "suicidal", "safe_place", "economic"}
+     "perpetrator", "suicidal", "safe_place", "economic", "no_benefits"}
 )  # fmt: skip
 # Services for a group (men, LGBT+ people, children) or one community (``one_community``): for
 # someone who has not said they belong to it, one is offered only for a specialist need it
@@ -97,7 +97,10 @@ REFUGE_TONIGHT = (
 
 def _community_unnamed(service: Service, need: SupportNeed) -> bool:
     # Only a language the person chose, other than English, says anything: we never ask where
-    # anyone is from, and guessing it would be a proxy for immigration status.
+    # anyone is from, and guessing it would be a proxy for immigration status. Someone who says
+    # they cannot get benefits needs the few services that help without them, whoever runs them.
+    if "no_benefits" in service.helps_with & need.tags():
+        return False
     return service.one_community and need.language not in service.languages - {"en"}
 
 

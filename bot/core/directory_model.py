@@ -13,7 +13,7 @@ NEED_TAGS = frozenset(
     {
         "physical", "sexual", "emotional", "economic", "stalking", "tech", "honour",
         "forced_marriage", "fgm", "talk", "safety_plan", "safe_place", "legal", "children",
-        "counselling", "male_victims", "lgbt", "perpetrator", "suicidal",
+        "counselling", "male_victims", "lgbt", "perpetrator", "suicidal", "no_benefits",
     }
 )  # fmt: skip
 NATIONS = frozenset({"england", "scotland", "wales", "northern_ireland"})

@@ -18,8 +18,9 @@ from bot.core.lexicon import Lexicon, fold, load_lexicon
 
 # Categories whose name is the directory's need tag.
 NEED_CATEGORIES = frozenset(
-    {"lgbt", "safe_place", "forced_marriage", "honour", "fgm", "children", "sexual", "economic"}
-)
+    {"lgbt", "safe_place", "forced_marriage", "honour", "fgm", "children", "sexual", "economic",
+     "no_benefits"}
+)  # fmt: skip
 SPEAKER_MAN, SPEAKER_WOMAN = "speaker_man", "speaker_woman"
 PARTNER_MAN, PARTNER_WOMAN = "partner_man", "partner_woman"
 PERPETRATOR = "perpetrator"

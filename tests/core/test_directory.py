@@ -117,6 +117,21 @@ def test_a_lone_specialist_is_followed_by_general_services_but_never_for_a_perpe
     assert _ids(worried) == ["respect_phoneline"]
 
 
+def test_no_benefits_brings_a_service_that_helps_without_them_but_never_to_a_man(
+    directory: Directory,
+) -> None:
+    # Given someone who cannot get benefits (never asked why), writing in English
+    woman = directory.rank(_need("economic", "no_benefits"), MONDAY_10AM)
+    man = directory.rank(_need("economic", "no_benefits", male_victim=True), MONDAY_10AM, 20)
+    money_only = directory.rank(_need("economic"), MONDAY_10AM, 20)
+
+    # Then the service for women without public funds comes first, one community or not
+    assert _ids(woman)[0] == "southall_black_sisters"
+    assert "southall_black_sisters" not in _ids(man)
+    # and "no money" alone does not bring in a community's service
+    assert "southall_black_sisters" not in _ids(money_only)
+
+
 def test_perpetrator_services_only_when_asked_for(directory: Directory) -> None:
     every_need = frozenset({"physical", "emotional", "talk", "counselling"})
 
