@@ -13,6 +13,7 @@ import pytest
 from bot.core.config import load_settings
 from bot.devstack import MODEL_PATH, Stack
 from bot.frontdoor.rasa_client import BotMessage, RasaFrontDoorClient
+from tests.e2e.emulated import FrontEnd
 from tests.support import free_port, set_up_local_run
 
 
@@ -67,6 +68,16 @@ class Conversation:
 
 def text_of(turn: list[BotMessage]) -> str:
     return "\n".join(message.text for message in turn)
+
+
+# An emulator and the real Telegram front end beside the session's Rasa, one per test module.
+@pytest.fixture(scope="module")
+def telegram(stack: Stack, e2e_var_dir: Path) -> Iterator[FrontEnd]:
+    front = FrontEnd(stack, e2e_var_dir)
+    try:
+        yield front
+    finally:
+        front.stop()
 
 
 @pytest.fixture

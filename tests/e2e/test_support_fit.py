@@ -11,14 +11,11 @@ the first card is one of the two first choices.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.core.directory import default_directory
-from bot.devstack import Stack
 from bot.frontdoor.telegram_render import QUICK_EXIT_LABEL
 from tests.e2e.emulated import FrontEnd, Person, bot_messages
 from tests.support_table import Row, table_rows, unfit
@@ -26,15 +23,6 @@ from tests.support_table import Row, table_rows, unfit
 SERVICES_INTRO = "Here are services that can help."
 ROWS = table_rows()
 Message = dict[str, Any]
-
-
-@pytest.fixture(scope="module")
-def telegram(stack: Stack, e2e_var_dir: Path) -> Iterator[FrontEnd]:
-    front = FrontEnd(stack, e2e_var_dir)
-    try:
-        yield front
-    finally:
-        front.stop()
 
 
 def _labels(message: Message) -> list[str]:

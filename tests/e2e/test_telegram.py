@@ -8,12 +8,10 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from bot.core.config import load_settings
 from bot.core.pseudonym import pseudonym_for
@@ -22,15 +20,6 @@ from bot.frontdoor.when_down import ASSISTANT_DOWN_TEXT, EMERGENCY_ROUTES_TEXT
 from bot.rasa_ext.tracker_vault import tracker_vault_for
 from tests.e2e.emulated import WAIT_SECONDS, FrontEnd, Person, bot_messages, bot_text, labels
 from tests.support import free_port
-
-
-@pytest.fixture(scope="module")
-def telegram(stack: Stack, e2e_var_dir: Path) -> Iterator[FrontEnd]:
-    front = FrontEnd(stack, e2e_var_dir)
-    try:
-        yield front
-    finally:
-        front.stop()
 
 
 def person(telegram: FrontEnd) -> Person:

@@ -3,7 +3,6 @@ once, the person can go back to the assistant, and a closed case loses nothing."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +16,6 @@ from bot.core.keys import unlock_organisation_keys
 from bot.core.models import Author, HandoffStatus, Organisation
 from bot.core.pseudonym import pseudonym_for
 from bot.core.store import HandoffFields, Store, caseworker_reply_key, create_engine_for
-from bot.devstack import Stack
 from bot.frontdoor.when_down import EMERGENCY_ROUTES_TEXT
 from tests.e2e.emulated import FrontEnd, Person, bot_text
 
@@ -57,15 +55,6 @@ class Charity:
             keys = unlock_organisation_keys(session, admin.staff_id, admin.passphrase)
         thread = self.store.read_thread(handoff_id, keys, CASEWORKER)
         return [text for author, _, text in thread if author is Author.PERSON]
-
-
-@pytest.fixture(scope="module")
-def telegram(stack: Stack, e2e_var_dir: Path) -> Iterator[FrontEnd]:
-    front = FrontEnd(stack, e2e_var_dir)
-    try:
-        yield front
-    finally:
-        front.stop()
 
 
 @pytest.fixture
