@@ -11,9 +11,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import runtime
-from actions.support import need_from, now_in_london, send_services
+from actions.support import language_of, need_from, now_in_london, send_services
 from bot.core.audit import PERSON
 from bot.core.errors import LanternError
+from bot.core.languages import LANGUAGE_KEY as LANGUAGE
 from bot.core.models import HandoffStatus, Urgency
 from bot.core.report_fields import NOT_GIVEN, RED_FLAGS, YES, urgency_level
 from bot.core.routing import RoutingNeed, route_handoff
@@ -97,11 +98,12 @@ class ActionSubmitReport(Action):
         urgency = urgency_level(answers)
         answers["urgency"] = urgency
         answers["reporter_role"] = tracker.get_slot("reporter_role") or "self"
+        # Sealed with the answers, so the caseworker can reply in it; nowhere in plain.
+        answers[LANGUAGE] = language_of(tracker)
         events = forget_answers()
         if answers["consent_to_share"] == YES:
             try:
-                language = tracker.get_slot("language")
-                share_with_caseworker(tracker.sender_id, answers, urgency, language)
+                share_with_caseworker(tracker.sender_id, answers, urgency, answers[LANGUAGE])
                 dispatcher.utter_message(response="utter_report_shared")
             except LanternError as error:
                 logger.error("report could not be shared: %s", type(error).__name__)
@@ -114,7 +116,7 @@ class ActionSubmitReport(Action):
             dispatcher.utter_message(response="utter_serious_danger")
         at = now_in_london()
         try:
-            send_services(dispatcher, runtime.directory().rank(need_from(tracker), at), at)
+            send_services(dispatcher, runtime.directory().rank(need_from(tracker), at), at, tracker)
         except LanternError as error:
             # The report's fate is already told; a failed listing must not blank the whole turn.
             logger.error("services could not be listed: %s", type(error).__name__)

@@ -88,7 +88,7 @@ class ValidateReportForm(FormValidationAction):
     ) -> list[dict[str, Any]]:
         if answer.redacted:
             dispatcher.utter_message(response="utter_status_not_recorded")
-            send_immigration_aware_support(dispatcher)
+            send_immigration_aware_support(dispatcher, tracker)
         events = [SlotSet(slot, answer.value)]
         chosen = list(tracker.get_slot(CHOSEN) or [])
         if answer.withheld_documents and DOCUMENTS not in chosen:

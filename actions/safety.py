@@ -39,5 +39,5 @@ class ActionPlannedHarmServices(Action):
             if harm in harms
             and (service := directory.service(PLANNED_HARM_SERVICES[harm])) is not None
         ]
-        send_services(dispatcher, services, now_in_london())
+        send_services(dispatcher, services, now_in_london(), tracker)
         return []

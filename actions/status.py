@@ -60,6 +60,6 @@ class ActionAnswerAfterStatus(Action):
         if response is not None:
             dispatcher.utter_message(response=response)
             return []
-        send_immigration_aware_support(dispatcher)
+        send_immigration_aware_support(dispatcher, tracker)
         dispatcher.utter_message(response="utter_what_next")
         return []

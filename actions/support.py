@@ -19,6 +19,8 @@ from actions import runtime
 from bot.core.directory import Service, SupportNeed, format_service
 from bot.core.directory_model import NEED_TAGS
 from bot.core.firewall import REDACTION_MARK
+from bot.core.languages import latest_language
+from bot.core.locale import catalogue
 from bot.core.needs import HeardNeeds, read_needs
 
 LONDON = ZoneInfo("Europe/London")
@@ -37,20 +39,32 @@ def now_in_london() -> datetime.datetime:
     return datetime.datetime.now(tz=LONDON)
 
 
+def language_of(tracker: Tracker) -> str:
+    """The language the front door named on the person's latest message that named one."""
+    return latest_language(
+        event.get("metadata") for event in reversed(tracker.events) if event.get("event") == "user"
+    )
+
+
 def send_services(
-    dispatcher: CollectingDispatcher, services: list[Service], at: datetime.datetime
+    dispatcher: CollectingDispatcher,
+    services: list[Service],
+    at: datetime.datetime,
+    tracker: Tracker,
 ) -> None:
     """One short message per service, so each can be read (and forwarded) on its own."""
+    texts = catalogue(language_of(tracker))
     for service in services:
-        dispatcher.utter_message(text=format_service(service, at))
+        dispatcher.utter_message(text=format_service(service, at, texts))
 
 
 def send_immigration_aware_support(
-    dispatcher: CollectingDispatcher, need: SupportNeed | None = None
+    dispatcher: CollectingDispatcher, tracker: Tracker, need: SupportNeed | None = None
 ) -> None:
     at = now_in_london()
     dispatcher.utter_message(response="utter_immigration_aware_intro")
-    send_services(dispatcher, runtime.directory().immigration_aware(at, need=need), at)
+    services = runtime.directory().immigration_aware(at, need=need)
+    send_services(dispatcher, services, at, tracker)
 
 
 def user_messages(tracker: Tracker) -> list[str]:
@@ -92,7 +106,7 @@ def need_from(tracker: Tracker, heard: HeardNeeds | None = None) -> SupportNeed:
         help_types=help_types,
         nation=nation,
         region=region if nation == "england" else None,
-        language=tracker.get_slot("language"),
+        language=language_of(tracker),
         # "I push my wife" says he is a man, not that he needs a men's service for victims.
         male_victim=heard.man and not heard.harms_others,
     )
@@ -118,11 +132,11 @@ class ActionShowSupport(Action):
         messages = user_messages(tracker)
         need = need_from(tracker, read_needs(messages))
         if advice_first(tracker, messages):
-            send_immigration_aware_support(dispatcher, need)
+            send_immigration_aware_support(dispatcher, tracker, need)
             return []
         at = now_in_london()
         dispatcher.utter_message(response="utter_services_intro")
-        send_services(dispatcher, runtime.directory().rank(need, at), at)
+        send_services(dispatcher, runtime.directory().rank(need, at), at, tracker)
         return []
 
 
@@ -135,5 +149,5 @@ class ActionShowImmigrationAwareSupport(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        send_immigration_aware_support(dispatcher)
+        send_immigration_aware_support(dispatcher, tracker)
         return []

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.core.languages import BY_CODE
+from bot.core.languages import LANGUAGE_KEY as LANGUAGE
 from bot.core.report_fields import NOT_GIVEN, RED_FLAGS, YES
 
 ACCOUNT = "report_account"
@@ -17,6 +19,7 @@ ACCOUNT = "report_account"
 QUESTIONS = {
     ACCOUNT: "What has been happening, in their words",
     "reporter_role": "Who is writing",
+    LANGUAGE: "The language they wrote in (reply in it)",
     "abuse_kinds": "Kind of abuse",
     "last_happened": "When it last happened",
     "ongoing": "Is it still going on",
@@ -79,11 +82,20 @@ def report_answers(report: Mapping[str, object]) -> list[Answer]:
     return [
         Answer(
             QUESTIONS.get(key, key.replace("_", " ").capitalize()),
-            str(report[key] or NOT_ANSWERED) if key == ACCOUNT else _plain(report[key]),
+            _shown(key, report[key]),
             in_their_words=key == ACCOUNT,
         )
         for key in [*ordered, *extra]
     ]
+
+
+def _shown(key: str, value: object) -> str:
+    if key == ACCOUNT:
+        return str(value or NOT_ANSWERED)
+    if key == LANGUAGE and isinstance(value, str) and value in BY_CODE:
+        chosen = BY_CODE[value]
+        return f"{chosen.endonym} ({chosen.english_name})"
+    return _plain(value)
 
 
 def _plain(value: object) -> str:

@@ -21,7 +21,6 @@ from bot.core import config
 from bot.core.directory_file import check_unique_ids, read_directory_file
 from bot.core.directory_model import (
     DAYS,
-    KIND_LABELS,
     NATIONS,
     NEED_TAGS,
     ContactRoute,
@@ -35,6 +34,8 @@ from bot.core.directory_model import (
     london_time,
     uk_today,
 )
+from bot.core.languages import BY_CODE, LANGUAGES
+from bot.core.locale import Catalogue
 
 # The directory's types live in directory_model and its file reader in directory_file; callers
 # import all of them from here.
@@ -42,7 +43,6 @@ __all__ = [
     "DAYS",
     "NATIONS",
     "NEED_TAGS",
-    "SHARES_WITH_POLICE",
     "ContactRoute",
     "Directory",
     "DirectoryEntryError",
@@ -58,7 +58,6 @@ __all__ = [
     "uk_today",
 ]
 
-SHARES_WITH_POLICE = "They may share information with police or social services."
 
 # Needs few services cover: a service that has the expertise beats a generalist that is nearer.
 SPECIALIST_TAGS = frozenset(
@@ -253,27 +252,40 @@ def default_directory() -> Directory:
     return Directory.from_file(config.DATA_DIR / "services" / "directory.yml")
 
 
-def _contact_line(route: ContactRoute) -> str:
-    label = f"{KIND_LABELS[route.kind]} ({route.note})" if route.note else KIND_LABELS[route.kind]
-    return f"{label}: {route.value}{' (free)' if route.free else ''}"
+def _contact_line(route: ContactRoute, texts: Catalogue) -> str:
+    label = texts.card(route.kind)
+    if route.note:
+        label = f"{label} ({texts.note(route.note)})"
+    free = f" {texts.card('free')}" if route.free else ""
+    return f"{label}: {route.value}{free}"
 
 
-def _hours_line(service: Service, at: datetime.datetime) -> str:
+def _hours_line(service: Service, at: datetime.datetime, texts: Catalogue) -> str:
     if service.hours is None:
-        return "Opening hours not known: they may not answer at every hour."
-    state = "Open now" if service.hours.is_open(at) else "Closed now"
-    return f"{state}. Hours (UK time): {service.hours.describe()}."
+        return texts.card("hours_unknown")
+    state = "open_now" if service.hours.is_open(at) else "closed_now"
+    return texts.card(state, hours=service.hours.describe(texts))
 
 
-def format_service(service: Service, at: datetime.datetime) -> str:
-    """A short plain-text card for one service, as a victim would read it."""
-    lines = [service.name, f"For: {service.who}"]
-    lines += [_contact_line(route) for route in service.contact]
-    lines.append(_hours_line(service, at))
+def _language_names(codes: frozenset[str]) -> str:
+    # English first, then the others in the order of the buttons at /start.
+    known = [language.endonym for language in reversed(LANGUAGES) if language.code in codes]
+    return ", ".join(known + sorted(code.upper() for code in codes - set(BY_CODE)))
+
+
+def format_service(service: Service, at: datetime.datetime, texts: Catalogue) -> str:
+    """A short plain-text card for one service, as a victim would read it. The name and the
+    service's own description stay as its source wrote them; the labels are in the person's
+    language."""
+    lines = [service.name, texts.card("for", who=service.who)]
+    lines += [_contact_line(route, texts) for route in service.contact]
+    lines.append(_hours_line(service, at, texts))
+    if service.languages:
+        lines.append(texts.card("languages", languages=_language_names(service.languages)))
     if service.interpreting:
-        lines.append("Interpreters available.")
+        lines.append(texts.card("interpreters"))
     if service.caution:
-        lines.append(f"Please note: {service.caution}")
+        lines.append(texts.card("please_note", caution=texts.caution(service.id, service.caution)))
     if service.shares_with_police:
-        lines.append(SHARES_WITH_POLICE)
+        lines.append(texts.card("shares_with_police"))
     return "\n".join(lines)

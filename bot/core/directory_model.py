@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.core.errors import DataFileError, LanternError
+from bot.core.locale import Catalogue
 
 NEED_TAGS = frozenset(
     {
@@ -85,10 +86,10 @@ class OpeningHours:
             return 7 * 24.0
         return sum(end - start for day in self.weekly for start, end in day) / 60
 
-    def describe(self) -> str:
+    def describe(self, texts: Catalogue) -> str:
         """E.g. ``Mon, Wed 09:00–20:00; Tue, Thu, Fri 09:00–17:00``: equal days merged."""
         if self.always:
-            return "24 hours a day, every day"
+            return texts.card("always_open")
         groups: dict[tuple[tuple[int, int], ...], list[int]] = {}
         for index, slots in enumerate(self.weekly):
             if slots:
@@ -96,16 +97,16 @@ class OpeningHours:
         parts = []
         for slots, days in groups.items():
             times = ", ".join(f"{_clock(start)}–{_clock(end)}" for start, end in slots)
-            parts.append(f"{_day_span(days)} {times}")
-        return "; ".join(parts) or "no regular hours"
+            parts.append(f"{_day_span(days, texts)} {times}")
+        return "; ".join(parts) or texts.card("no_regular_hours")
 
 
 def _clock(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def _day_span(days: list[int]) -> str:
-    names = [DAYS[day].title() for day in days]
+def _day_span(days: list[int], texts: Catalogue) -> str:
+    names = [texts.card(DAYS[day]) for day in days]
     if len(days) >= 3 and days[-1] - days[0] == len(days) - 1:
         return f"{names[0]}–{names[-1]}"
     return ", ".join(names)

@@ -8,7 +8,7 @@ tracker, in the front door's memory, never in a plain column, a log or the stati
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,11 +77,13 @@ def language_of(metadata: Mapping[str, Any] | None) -> str:
     return code if isinstance(code, str) and code in BY_CODE else ENGLISH
 
 
-def latest_language(events: list[dict[str, Any]]) -> str:
-    """The language of the person's latest message that named one (a tracker's events)."""
-    for event in reversed(events):
-        if event.get("event") == "user":
-            code = (event.get("metadata") or {}).get(LANGUAGE_KEY)
-            if isinstance(code, str) and code in BY_CODE:
-                return code
+def latest_language(metadata_newest_first: Iterable[Mapping[str, Any] | None]) -> str:
+    """The language of the person's latest message that named one of ours, else English.
+
+    A message without one (a front door restarted and forgot) keeps the conversation's language.
+    """
+    for metadata in metadata_newest_first:
+        code = (metadata or {}).get(LANGUAGE_KEY)
+        if isinstance(code, str) and code in BY_CODE:
+            return code
     return ENGLISH

@@ -46,11 +46,16 @@ class RasaFrontDoorClient:
     def __init__(self, rasa_url: str, timeout_seconds: float = 30.0) -> None:
         self._client = httpx.AsyncClient(base_url=rasa_url, timeout=timeout_seconds)
 
-    async def send(self, pseudonym: str, text: str) -> list[BotMessage]:
+    async def send(
+        self, pseudonym: str, text: str, language: str | None = None
+    ) -> list[BotMessage]:
+        """``language`` is the one the person chose; None (forgotten in a restart) lets the
+        assistant carry on in the conversation's own."""
+        body = {"sender": pseudonym, "message": text}
+        if language is not None:
+            body["language"] = language
         try:
-            reply = await self._client.post(
-                WEBHOOK_PATH, json={"sender": pseudonym, "message": text}
-            )
+            reply = await self._client.post(WEBHOOK_PATH, json=body)
             reply.raise_for_status()
             return _parse_turn(reply.json())
         except (httpx.HTTPError, ValueError) as error:

@@ -28,6 +28,8 @@ from telegram.ext import filters as f
 
 from bot.core.config import Settings
 from bot.core.crypto import FrontEndKey
+from bot.core.languages import ENGLISH
+from bot.core.locale import catalogue, catalogues
 from bot.core.log_hygiene import install_log_hygiene
 from bot.core.store import Delivery, Store, create_engine_for
 from bot.frontdoor.flood import FloodControl
@@ -35,7 +37,7 @@ from bot.frontdoor.outbox import OutboxCourier
 from bot.frontdoor.rasa_client import RasaFrontDoorClient
 from bot.frontdoor.staff_ping import STAFF_PING_SECONDS, StaffPing
 from bot.frontdoor.telegram_frontend import FrontEnd
-from bot.frontdoor.telegram_render import MENU
+from bot.frontdoor.telegram_render import menu
 from bot.rasa_ext.tracker_vault import tracker_vault_for
 
 logger = logging.getLogger(__name__)
@@ -150,7 +152,12 @@ async def serve(app: Application, settings: Settings, stop: asyncio.Event) -> No
 async def _set_menu(app: Application) -> None:  # type: ignore[type-arg]
     """The command menu Telegram shows beside the text field; the commands work without it."""
     try:
-        await app.bot.set_my_commands(MENU)
+        await app.bot.set_my_commands(menu(catalogue(ENGLISH)))
+        # Telegram shows a phone set to Polish the Polish menu; its tags have no script, so
+        # Shahmukhi Punjabi keeps the default.
+        for code, texts in catalogues().items():
+            if code != ENGLISH and "-" not in code:
+                await app.bot.set_my_commands(menu(texts), language_code=code)
     except TelegramError as error:
         logger.error("the command menu could not be set: %s", type(error).__name__)
 

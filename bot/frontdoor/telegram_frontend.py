@@ -14,27 +14,28 @@ from collections import defaultdict
 from datetime import timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.core.crypto import FrontEndKey
 from bot.core.errors import AssistantUnavailableError, LanternError
+from bot.core.languages import ENGLISH, from_telegram_hint
+from bot.core.locale import Catalogue, catalogue
 from bot.core.pseudonym import pseudonym_for
 from bot.core.safety import SafetySignal, default_safety_net
 from bot.core.store import Delivery, Store
 from bot.frontdoor import telegram_render as say
+from bot.frontdoor.language_id import LanguageGuesser
 from bot.frontdoor.memory import ChatTrail, Waiting, WaitingRoom
 from bot.frontdoor.rasa_client import BotMessage, RasaFrontDoorClient
 from bot.frontdoor.terminal import RESTART_PAYLOAD
-from bot.frontdoor.when_down import EMERGENCY_ROUTES_TEXT, reply_when_down
+from bot.frontdoor.when_down import reply_when_down
 from bot.rasa_ext.tracker_vault import TrackerVault
 
 logger = logging.getLogger(__name__)
 
 GREET_PAYLOAD = "/greet"
-# Telegram refuses an empty message; a turn that is only buttons gets this line above them.
-BUTTONS_ONLY_TEXT = "Choose one:"
 # The sealed chat link is refreshed at most this often per person, not on every message.
 LINK_REFRESH_SECONDS = 3600.0
 
@@ -67,9 +68,18 @@ class FrontEnd:
         # only; after a restart their next message reaches the assistant, which loses nothing.
         self.with_caseworker: set[str] = set()
         self.safety = default_safety_net()
+        # The language each chat chose (or wrote in before choosing): memory only, like
+        # everything here, because it hints at where someone is from.
+        self.chosen: dict[int, str] = {}
+        # Chats shown the languages by /start: choosing one then asks the safety question.
+        self._starting: set[int] = set()
+        self.guesser = LanguageGuesser()
 
     def pseudonym(self, user_id: int) -> str:
         return pseudonym_for(user_id, self._pseudonym_key)
+
+    def texts(self, chat_id: int) -> Catalogue:
+        return catalogue(self.chosen.get(chat_id))
 
     # --- updates -------------------------------------------------------------------------
 
@@ -78,54 +88,83 @@ class FrontEnd:
         if message is None or user is None or message.text is None:
             return
         self.trail.add(message.chat_id, message.message_id, message.date.timestamp())
-        pseudonym = self.pseudonym(user.id)
+        pseudonym, chat_id = self.pseudonym(user.id), message.chat_id
+        texts = self.texts(chat_id)
         command = say.command_of(message.text)
         if command == "exit":
-            await self.quick_exit(context.bot, message.chat_id, pseudonym)
+            await self.quick_exit(context.bot, chat_id, pseudonym)
         elif command == "forget":
             await self.send(
-                context.bot,
-                message.chat_id,
-                say.FORGET_QUESTION,
-                InlineKeyboardMarkup(
-                    [
-                        [
-                            InlineKeyboardButton(
-                                "Yes, erase everything", callback_data=say.FORGET_YES
-                            )
-                        ],
-                        [InlineKeyboardButton("No, keep it", callback_data=say.FORGET_NO)],
-                    ]
-                ),
+                context.bot, chat_id, texts.say("forget_question"), say.forget_keyboard(texts)
             )
         elif command == "help":
-            await self.send(context.bot, message.chat_id, say.HELP_TEXT)
-        elif command == "language":
-            await self.send(context.bot, message.chat_id, say.LANGUAGE_TEXT)
-        elif pseudonym in self.with_caseworker and command != "start":
-            await self.relay(context.bot, message.chat_id, pseudonym, message.text)
+            await self.send(context.bot, chat_id, texts.say("help"))
+        elif command in {"start", "language"}:
+            if command == "start":
+                self.with_caseworker.discard(pseudonym)
+                self._starting.add(chat_id)
+            await self.offer_languages(context.bot, chat_id, user.language_code)
+        elif pseudonym in self.with_caseworker:
+            await self.relay(context.bot, chat_id, pseudonym, message.text)
         else:
             self.with_caseworker.discard(pseudonym)
-            text = GREET_PAYLOAD if command == "start" else say.neutralise(message.text)
+            text = say.neutralise(message.text)
             if text:
-                await self.converse(context.bot, message.chat_id, pseudonym, text)
+                offer = self._read_language(chat_id, text)
+                await self.converse(context.bot, chat_id, pseudonym, text)
+                if offer is not None:
+                    await self.send(context.bot, chat_id, *say.offer_of(offer))
+
+    async def offer_languages(self, bot: Bot, chat_id: int, hint: str | None) -> None:
+        """Every language by its own name, asked in the chosen one or the phone's."""
+        first = self.chosen.get(chat_id) or from_telegram_hint(hint)
+        texts = catalogue(first)
+        question = texts.say("choose_language")
+        if texts.code != ENGLISH:
+            question += "\n" + catalogue(ENGLISH).say("choose_language")
+        await self.send(bot, chat_id, question, say.language_keyboard(texts, first))
+
+    def _read_language(self, chat_id: int, text: str) -> str | None:
+        """Someone who has not chosen is answered in the language they write in; someone who
+        chose one and writes another is offered it (returned), never switched unasked."""
+        current = self.chosen.get(chat_id)
+        written = self.guesser.other_language(text, current or "")
+        if written is None:
+            return None
+        if current is None:
+            self.chosen[chat_id] = written
+            return None
+        return written
+
+    async def choose_language(self, bot: Bot, chat_id: int, pseudonym: str, code: str) -> None:
+        self.chosen[chat_id] = code
+        if chat_id in self._starting:
+            # The safety question comes first, in the language just chosen.
+            self._starting.discard(chat_id)
+            await self.converse(bot, chat_id, pseudonym, GREET_PAYLOAD)
+        else:
+            await self.send(bot, chat_id, self.texts(chat_id).say("language_chosen"))
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query, user = update.callback_query, update.effective_user
         if query is None or user is None or query.message is None:
             return
         chat_id, pseudonym, toast = query.message.chat.id, self.pseudonym(user.id), None
+        texts, language = self.texts(chat_id), say.language_of_button(query.data or "")
         try:
             if query.data == say.FORGET_YES:
                 await self.erase(context.bot, chat_id, pseudonym)
-                toast = "Everything has been erased."
+                toast = texts.say("forgotten")
             elif query.data == say.FORGET_NO:
-                await self.send(context.bot, chat_id, say.KEPT_TEXT)
+                await self.send(context.bot, chat_id, texts.say("kept"))
             elif query.data == say.QUICK_EXIT:
                 await self.quick_exit(context.bot, chat_id, pseudonym)
             elif query.data == say.EMERGENCY:
-                keyboard = say.relay_keyboard() if pseudonym in self.with_caseworker else None
-                await self.send(context.bot, chat_id, EMERGENCY_ROUTES_TEXT, keyboard)
+                in_relay = pseudonym in self.with_caseworker
+                keyboard = say.relay_keyboard(texts) if in_relay else None
+                await self.send(context.bot, chat_id, texts.say("emergency_routes"), keyboard)
+            elif language is not None:
+                await self.choose_language(context.bot, chat_id, pseudonym, language)
             elif query.data == say.BACK_TO_ASSISTANT:
                 self.with_caseworker.discard(pseudonym)
                 await self.converse(context.bot, chat_id, pseudonym, GREET_PAYLOAD)
@@ -134,7 +173,7 @@ class FrontEnd:
                 self.with_caseworker.discard(pseudonym)
                 payload = self.codec.decode(query.data or "")
                 if payload is None:
-                    await self.send(context.bot, chat_id, say.EXPIRED_BUTTON_TEXT)
+                    await self.send(context.bot, chat_id, texts.say("expired_button"))
                 else:
                     await self.converse(context.bot, chat_id, pseudonym, payload)
         finally:
@@ -146,7 +185,9 @@ class FrontEnd:
         message = update.effective_message
         if message is not None:
             self.trail.add(message.chat_id, message.message_id, message.date.timestamp())
-            await self.send(context.bot, message.chat_id, say.UNSUPPORTED_TEXT)
+            await self.send(
+                context.bot, message.chat_id, self.texts(message.chat_id).say("unsupported")
+            )
 
     async def on_place_or_person(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A location or contact: gone from the chat at once, never stored, never logged."""
@@ -160,7 +201,8 @@ class FrontEnd:
                 "could not delete a shared location or contact: %s", type(error).__name__
             )
         if update.message is not None:  # a live location's updates need no second note
-            await self.send(context.bot, message.chat_id, say.PLACE_OR_PERSON_DELETED_TEXT)
+            texts = self.texts(message.chat_id)
+            await self.send(context.bot, message.chat_id, texts.say("place_or_person_deleted"))
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # The type only: an exception's message can quote what someone wrote.
@@ -176,7 +218,7 @@ class FrontEnd:
             await self.drain(bot, pseudonym)
             if not self.waiting.is_waiting(pseudonym):
                 try:
-                    turn = await self.rasa.send(pseudonym, text)
+                    turn = await self.rasa.send(pseudonym, text, self.chosen.get(chat_id))
                 except AssistantUnavailableError as error:
                     logger.warning("assistant unavailable (%s): message queued", error)
                 else:
@@ -184,13 +226,14 @@ class FrontEnd:
                         await self.send_turn(bot, chat_id, turn)
                     return
             self.waiting.put(Waiting(chat_id, pseudonym, text))
-            await self.send(bot, chat_id, reply_when_down(self.safety.check(text)))
+            signal = self.safety.check(text)
+            await self.send(bot, chat_id, reply_when_down(signal, self.texts(chat_id)))
 
     async def drain(self, bot: Bot, pseudonym: str) -> None:
         """Answer this person's queued messages in order, stopping at the first failure."""
         while (item := self.waiting.first(pseudonym)) is not None:
             try:
-                turn = await self.rasa.send(pseudonym, item.text)
+                turn = await self.rasa.send(pseudonym, item.text, self.chosen.get(item.chat_id))
             except AssistantUnavailableError:
                 return
             self.waiting.done(pseudonym)
@@ -207,7 +250,8 @@ class FrontEnd:
             await self.send(
                 bot,
                 chat_id,
-                message.text or BUTTONS_ONLY_TEXT,
+                # Telegram refuses an empty message: buttons alone get a line above them.
+                message.text or self.texts(chat_id).say("buttons_only"),
                 self.codec.keyboard(message.buttons),
                 last=number == len(shown),
             )
@@ -225,8 +269,10 @@ class FrontEnd:
 
         The last message of a turn gets the standing buttons (``say.with_way_out``).
         """
+        texts = self.texts(chat_id)
         if last:
-            markup = say.with_way_out(markup)
+            markup = say.with_way_out(markup, texts)
+        text = texts.readable(text)
         try:
             sent = await bot.send_message(chat_id, text, reply_markup=markup)
         except TelegramError as error:
@@ -241,8 +287,9 @@ class FrontEnd:
         """An outbox message; a caseworker's starts a conversation with them."""
         if not delivery.from_caseworker:
             return await self.send(bot, chat_id, delivery.text)
+        texts = self.texts(chat_id)
         sent = await self.send(
-            bot, chat_id, say.from_caseworker(delivery.text), say.relay_keyboard()
+            bot, chat_id, say.from_caseworker(texts, delivery.text), say.relay_keyboard(texts)
         )
         if sent is not None:
             self.with_caseworker.add(delivery.pseudonym)
@@ -250,27 +297,26 @@ class FrontEnd:
 
     async def relay(self, bot: Bot, chat_id: int, pseudonym: str, text: str) -> None:
         """Pass the person's words to their caseworker; danger is answered here first."""
-        signal = self.safety.check(text)
+        signal, texts = self.safety.check(text), self.texts(chat_id)
         if signal is not None:
+            suicidal = signal is SafetySignal.SUICIDAL
             await self.send(
-                bot,
-                chat_id,
-                say.SAMARITANS_TEXT if signal is SafetySignal.SUICIDAL else EMERGENCY_ROUTES_TEXT,
+                bot, chat_id, texts.say("samaritans" if suicidal else "emergency_routes")
             )
         try:
             async with self._locks[pseudonym]:
                 sent = await asyncio.to_thread(self.store.add_message_from_person, pseudonym, text)
         except (LanternError, SQLAlchemyError) as error:
             logger.error("a message to a caseworker could not be stored: %s", type(error).__name__)
-            await self.send(bot, chat_id, say.RELAY_FAILED_TEXT, say.relay_keyboard())
+            await self.send(bot, chat_id, texts.say("relay_failed"), say.relay_keyboard(texts))
             return
         if sent is None:
             self.with_caseworker.discard(pseudonym)
-            await self.send(bot, chat_id, say.CASE_ENDED_TEXT)
+            await self.send(bot, chat_id, texts.say("case_ended"))
             # The words go to the assistant, whose turn always ends with a way to help.
             await self.converse(bot, chat_id, pseudonym, say.neutralise(text) or GREET_PAYLOAD)
             return
-        await self.send(bot, chat_id, say.RELAYED_TEXT, say.relay_keyboard())
+        await self.send(bot, chat_id, texts.say("relayed"), say.relay_keyboard(texts))
 
     # --- leaving ---------------------------------------------------------------------------
 
@@ -278,6 +324,8 @@ class FrontEnd:
         """Delete every deletable message of the chat first, then end the session and the link."""
         self._exits[pseudonym] += 1
         self.waiting.forget(pseudonym)
+        self.chosen.pop(chat_id, None)
+        self._starting.discard(chat_id)
         self.with_caseworker.discard(pseudonym)
         deleted = 0
         for batch in self.trail.take(chat_id):

@@ -12,8 +12,10 @@ from collections.abc import Iterable
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.core.languages import BY_CODE, LANGUAGES
+from bot.core.locale import Catalogue, catalogue
 from bot.frontdoor.rasa_client import Button
-from bot.rasa_ext.turn_rules import EMERGENCY_PAYLOAD, PERSON_PAYLOAD, WAY_OUT_BUTTONS
+from bot.rasa_ext.turn_rules import PERSON_PAYLOAD
 
 # Telegram refuses callback_data longer than this many bytes.
 CALLBACK_DATA_MAX_BYTES = 64
@@ -24,14 +26,14 @@ SHORT_PREFIX = "#"
 _SHORT_ID_HEX = 24
 # The command menu (setMyCommands). Anyone holding the phone can open it, so every description
 # is short and says nothing about abuse or reporting.
-MENU = (
-    BotCommand("start", "Start"),
-    BotCommand("exit", "Quick exit: delete this chat"),
-    BotCommand("help", "How this works"),
-    BotCommand("forget", "Erase what you told me"),
-    BotCommand("language", "Languages"),
-)
-COMMANDS = frozenset(command.command for command in MENU)
+COMMANDS = ("start", "exit", "help", "forget", "language")
+
+
+def menu(texts: Catalogue) -> tuple[BotCommand, ...]:
+    """The commands in Latin letters (Telegram's rule), their descriptions in the language."""
+    return tuple(BotCommand(name, texts.say(f"menu_{name}")) for name in COMMANDS)
+
+
 # A command as Telegram marks one (a bot_command entity): the name ends where letters, digits
 # and underscores end, whatever follows it ("/exit please", "/exit@LanternBot now").
 _COMMAND = re.compile(r"/(?P<name>[A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]{1,32})?(?![A-Za-z0-9_@])")
@@ -96,84 +98,74 @@ class CallbackCodec:
         return InlineKeyboardMarkup(rows) if rows else None
 
 
-HELP_TEXT = (
-    "I'm Lantern, a private assistant. I help people in the UK who are hurt or controlled by "
-    "someone close to them. Just write to me in your own words, or use the buttons.\n"
-    "Quick exit (the button, or /exit) deletes this whole chat from this phone at once.\n"
-    "/forget erases everything you told me (I'll ask you to confirm first).\n"
-    "/language tells you which languages I speak.\n"
-    "I never ask about immigration status."
-)
-LANGUAGE_TEXT = (
-    "For now I can only talk in English, I'm sorry. Short, simple sentences are fine, and "
-    "you can use the buttons. More languages are coming."
-)
-FORGET_QUESTION = (
-    "This erases everything you have told me, including any report you have not yet sent, "
-    "and withdraws any report you have shared. It can't be undone. Erase everything?"
-)
 FORGET_YES = OWN_PREFIX + "forget"
 FORGET_NO = OWN_PREFIX + "keep"
-KEPT_TEXT = "Nothing has been erased. You can carry on whenever you like."
-EXPIRED_BUTTON_TEXT = "That button has expired. Please type your answer instead."
-UNSUPPORTED_TEXT = (
-    "I can only read text messages, so I couldn't open that. Please type what you'd like to "
-    "say, or use the buttons. Nothing you sent has been kept."
-)
-PLACE_OR_PERSON_DELETED_TEXT = (
-    "I deleted what you just shared from this chat, because a location or a contact could show "
-    "where you are or who you know. I didn't keep it. You never need to share these with me."
-)
+# A language button: this prefix and the language's code (bot.core.languages).
+LANGUAGE_PREFIX = OWN_PREFIX + "lang:"
 
 # Talking with a caseworker. Their words arrive through the outbox; while the person is in this
 # conversation what they type goes into the case thread instead of to the assistant.
 BACK_TO_ASSISTANT = OWN_PREFIX + "assistant"
-RELAYED_TEXT = "Sent to your caseworker. They will answer here. If you are in danger now, call 999."
-CASE_ENDED_TEXT = (
-    "Your conversation with the caseworker has ended, so I couldn't pass that on. "
-    "I'm here to help instead."
-)
-RELAY_FAILED_TEXT = (
-    "I couldn't pass your message on just now. Please send it again in a few minutes. "
-    "If you are in danger now, call 999."
-)
-SAMARITANS_TEXT = (
-    "If you are having thoughts of ending your life, Samaritans are there day and night: "
-    "call 116 123, it's free. If you might act on these feelings now, please call 999."
-)
-
 
 # The standing buttons. Emergency help and Quick exit are our own, answered without Rasa, so
 # they work when the assistant is down; Talk to a person is the assistant's (the Rasa channel
 # adds it to every turn).
 EMERGENCY = OWN_PREFIX + "emergency"
 QUICK_EXIT = OWN_PREFIX + "exit"
-_LABELS = {button["payload"]: button["title"] for button in WAY_OUT_BUTTONS}
-EMERGENCY_LABEL = _LABELS[EMERGENCY_PAYLOAD]
-PERSON_LABEL = _LABELS[PERSON_PAYLOAD]
-# Short and neutral: someone looking over the person's shoulder may read it.
-QUICK_EXIT_LABEL = "Quick exit"
 
 
-def from_caseworker(text: str) -> str:
-    return (
-        f"Your caseworker wrote:\n\n{text}\n\n"
-        "Anything you write now goes to your caseworker. "
-        "To talk to me, the assistant, instead, press “Back to the assistant”."
+def language_of_button(data: str) -> str | None:
+    """The code a language button stands for, None for any other button or an unknown code."""
+    if not data.startswith(LANGUAGE_PREFIX):
+        return None
+    code = data.removeprefix(LANGUAGE_PREFIX)
+    return code if code in BY_CODE else None
+
+
+def language_keyboard(texts: Catalogue, first: str | None = None) -> InlineKeyboardMarkup:
+    """Every language by its own name; the phone's language (a hint only) goes first."""
+    ordered = sorted(LANGUAGES, key=lambda language: language.code != first)
+    rows = [
+        [InlineKeyboardButton(language.endonym, callback_data=LANGUAGE_PREFIX + language.code)]
+        for language in ordered
+    ]
+    rows.append([InlineKeyboardButton(texts.say("emergency_button"), callback_data=EMERGENCY)])
+    return InlineKeyboardMarkup(rows)
+
+
+def offer_of(language: str) -> tuple[str, InlineKeyboardMarkup]:
+    """Asked in the language someone just wrote in: carry on in it?"""
+    texts, name = catalogue(language), BY_CODE[language].endonym
+    button = InlineKeyboardButton(
+        texts.say("offer_switch_yes", language=name), callback_data=LANGUAGE_PREFIX + language
     )
+    return texts.say("offer_switch", language=name), InlineKeyboardMarkup([[button]])
 
 
-def relay_keyboard() -> InlineKeyboardMarkup:
-    """The way out while talking with a caseworker: both answer without Rasa."""
+def forget_keyboard(texts: Catalogue) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(EMERGENCY_LABEL, callback_data=EMERGENCY)],
-            [InlineKeyboardButton("Back to the assistant", callback_data=BACK_TO_ASSISTANT)],
+            [InlineKeyboardButton(texts.say("forget_yes"), callback_data=FORGET_YES)],
+            [InlineKeyboardButton(texts.say("forget_no"), callback_data=FORGET_NO)],
         ]
     )
 
 
-def with_way_out(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup:
+def from_caseworker(texts: Catalogue, text: str) -> str:
+    return texts.say("from_caseworker", text=text, back=texts.say("back_to_assistant"))
+
+
+def relay_keyboard(texts: Catalogue) -> InlineKeyboardMarkup:
+    """The way out while talking with a caseworker: both answer without Rasa."""
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(texts.say("emergency_button"), callback_data=EMERGENCY)],
+            [InlineKeyboardButton(texts.say("back_to_assistant"), callback_data=BACK_TO_ASSISTANT)],
+        ]
+    )
+
+
+def with_way_out(markup: InlineKeyboardMarkup | None, texts: Catalogue) -> InlineKeyboardMarkup:
     """The last message of every turn ends with Quick exit; one without buttons gets all three.
 
     The assistant's turns already end with Emergency help and Talk to a person (the Rasa
@@ -181,11 +173,13 @@ def with_way_out(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup:
     """
     if markup is None:
         rows: list[list[InlineKeyboardButton]] = [
-            [InlineKeyboardButton(EMERGENCY_LABEL, callback_data=EMERGENCY)],
-            [InlineKeyboardButton(PERSON_LABEL, callback_data=PERSON_PAYLOAD)],
+            [InlineKeyboardButton(texts.say("emergency_button"), callback_data=EMERGENCY)],
+            [InlineKeyboardButton(texts.say("person_button"), callback_data=PERSON_PAYLOAD)],
         ]
     else:
         rows = [list(row) for row in markup.inline_keyboard]
     if all(button.callback_data != QUICK_EXIT for row in rows for button in row):
-        rows.append([InlineKeyboardButton(QUICK_EXIT_LABEL, callback_data=QUICK_EXIT)])
+        rows.append(
+            [InlineKeyboardButton(texts.say("quick_exit_button"), callback_data=QUICK_EXIT)]
+        )
     return InlineKeyboardMarkup(rows)

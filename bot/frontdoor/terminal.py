@@ -10,9 +10,11 @@ from typing import TextIO
 
 from bot.core.config import Settings
 from bot.core.errors import AssistantUnavailableError
+from bot.core.languages import ENGLISH
+from bot.core.locale import catalogue
 from bot.core.pseudonym import pseudonym_for
 from bot.frontdoor.rasa_client import BotMessage, Button, RasaFrontDoorClient
-from bot.frontdoor.when_down import ASSISTANT_DOWN_TEXT, EMERGENCY_ROUTES_TEXT
+from bot.frontdoor.when_down import reply_when_down
 
 # Ends the Rasa conversation (and with it every slot) before the terminal is wiped.
 RESTART_PAYLOAD = "/restart"
@@ -70,7 +72,8 @@ async def chat(settings: Settings, stdin: TextIO, out: TextIO) -> int:
             try:
                 buttons = render(await client.send(pseudonym, text), out)
             except AssistantUnavailableError:
-                out.write(f"Lantern: {EMERGENCY_ROUTES_TEXT}\nLantern: {ASSISTANT_DOWN_TEXT}\n")
+                # The developer's terminal speaks English; the Telegram front end speaks all.
+                out.write(f"Lantern: {reply_when_down(None, catalogue(ENGLISH))}\n")
     finally:
         await client.aclose()
 

@@ -17,7 +17,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.core.errors import LanternError
 from bot.core.firewall import default_firewall
+from bot.core.languages import BY_CODE, LANGUAGE_KEY
+from bot.core.locale import catalogue
 from bot.core.safety import default_safety_net
 from bot.rasa_ext import action_validation
 from bot.rasa_ext.turn_rules import ensure_way_out, screen_incoming
@@ -30,8 +33,32 @@ _PSEUDONYM = re.compile(r"[0-9a-f]{64}")
 MAX_MESSAGE_CHARS = 16_384
 
 
-def _refusal(status: int, reason: str) -> HTTPResponse:
-    return response.json({"error": reason}, status=status)
+class BadTurnRequestError(LanternError):
+    """A request the channel refuses, with the kind reason the caller is told."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status, self.reason = status, reason
+
+
+def _read_turn(request: Request) -> tuple[str, str, str | None]:
+    """Sender, text and language of a well-formed request; raises BadTurnRequestError."""
+    try:
+        body = request.json
+    except Exception:  # noqa: BLE001 - sanic raises several types for a bad body
+        body = None
+    if not isinstance(body, dict):
+        raise BadTurnRequestError(400, "The request body must be a JSON object.")
+    sender, text, language = body.get("sender"), body.get("message"), body.get("language")
+    if not isinstance(sender, str) or _PSEUDONYM.fullmatch(sender) is None:
+        raise BadTurnRequestError(400, "The sender must be a pseudonym, never a raw account id.")
+    if not isinstance(text, str):
+        raise BadTurnRequestError(400, "The message must be text.")
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise BadTurnRequestError(413, "That message is too long to take in one go.")
+    if language is not None and language not in BY_CODE:
+        raise BadTurnRequestError(400, "The language must be one of the codes Lantern speaks.")
+    return sender, text, language
 
 
 class FrontDoorInput(InputChannel):
@@ -58,20 +85,13 @@ class FrontDoorInput(InputChannel):
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             try:
-                body = request.json
-            except Exception:  # noqa: BLE001 - sanic raises several types for a bad body
-                return _refusal(400, "The request body must be a JSON object.")
-            if not isinstance(body, dict):
-                return _refusal(400, "The request body must be a JSON object.")
-            sender, text = body.get("sender"), body.get("message")
-            if not isinstance(sender, str) or _PSEUDONYM.fullmatch(sender) is None:
-                return _refusal(400, "The sender must be a pseudonym, never a raw account id.")
-            if not isinstance(text, str):
-                return _refusal(400, "The message must be text.")
-            if len(text) > MAX_MESSAGE_CHARS:
-                return _refusal(413, "That message is too long to take in one go.")
+                sender, text, language = _read_turn(request)
+            except BadTurnRequestError as refused:
+                return response.json({"error": refused.reason}, status=refused.status)
             collector = CollectingOutputChannel()
             screened = screen_incoming(text, default_firewall(), default_safety_net())
+            if language is not None:
+                screened.metadata[LANGUAGE_KEY] = language
             message = UserMessage(
                 screened.text,
                 collector,
@@ -83,6 +103,6 @@ class FrontDoorInput(InputChannel):
                 await on_new_message(message)
             except Exception as error:  # noqa: BLE001 - the edge: the person must still get an answer
                 logger.error("turn failed: %s", type(error).__name__)
-            return response.json(ensure_way_out(collector.messages))
+            return response.json(ensure_way_out(collector.messages, catalogue(language)))
 
         return webhook

@@ -9,18 +9,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core.firewall import REDACTION_MARK, Firewall
+from bot.core.locale import Catalogue
 from bot.core.message_metadata import DOCUMENTS_WITHHELD_KEY, SAFETY_SIGNAL_KEY
 from bot.core.safety import SafetyNet, SafetySignal
 
 # The buttons that end every turn, so a reply is never a dead end.
 EMERGENCY_PAYLOAD = "/emergency"
 PERSON_PAYLOAD = "/talk_to_person"
-WAY_OUT_BUTTONS: tuple[dict[str, str], ...] = (
-    {"title": "Emergency help", "payload": EMERGENCY_PAYLOAD},
-    {"title": "Talk to a person", "payload": PERSON_PAYLOAD},
-)
-# Said when, for whatever reason, the assistant produced nothing for a turn.
-EMPTY_TURN_TEXT = "I'm here. If you are in danger now, call 999."
 
 # A button payload is an intent name, optionally with entities whose values are fixed ids.
 _PAYLOAD = re.compile(r"/(?P<intent>[a-z_]{1,40})(?P<entities>\{[^{}]{0,200}\})?")
@@ -107,14 +102,22 @@ def intent_override(
     return None
 
 
-def ensure_way_out(messages: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every turn ends with a way to emergency help and to a person."""
+def way_out_buttons(texts: Catalogue) -> tuple[dict[str, str], ...]:
+    return (
+        {"title": texts.say("emergency_button"), "payload": EMERGENCY_PAYLOAD},
+        {"title": texts.say("person_button"), "payload": PERSON_PAYLOAD},
+    )
+
+
+def ensure_way_out(messages: Sequence[dict[str, Any]], texts: Catalogue) -> list[dict[str, Any]]:
+    """Every turn ends with a way to emergency help and to a person, in the person's language;
+    a turn the assistant left empty says it is here."""
     turn = [dict(message) for message in messages]
     if not turn:
-        turn.append({"text": EMPTY_TURN_TEXT})
+        turn.append({"text": texts.say("empty_turn")})
     last = turn[-1]
     buttons = list(last.get("buttons") or [])
     present = {button.get("payload") for button in buttons}
-    buttons.extend(button for button in WAY_OUT_BUTTONS if button["payload"] not in present)
+    buttons.extend(b for b in way_out_buttons(texts) if b["payload"] not in present)
     last["buttons"] = buttons
     return turn

@@ -43,10 +43,11 @@ def make_tracker(domain: dict[str, Any]) -> TrackerFactory:
         intent: str = "inform",
         entities: list[dict[str, Any]] | None = None,
         active_loop: str | None = None,
+        language: str | None = None,
         **slots: Any,
     ) -> Tracker:
         all_slots: dict[str, Any] = dict.fromkeys(domain["slots"])
-        all_slots.update(language="en", requested_slot=None)
+        all_slots.update(requested_slot=None)
         all_slots.update(slots)
         payload = {
             "sender_id": SENDER,
@@ -56,7 +57,12 @@ def make_tracker(domain: dict[str, Any]) -> TrackerFactory:
                 "intent": {"name": intent, "confidence": 1.0},
                 "entities": entities or [],
             },
-            "events": [],
+            # The front door names the chosen language on every message it passes on.
+            "events": (
+                [{"event": "user", "text": text, "metadata": {"language": language}}]
+                if language
+                else []
+            ),
             "paused": False,
             "followup_action": None,
             "active_loop": {"name": active_loop} if active_loop else {},

@@ -20,6 +20,7 @@ from actions.report import (
 from bot.core.audit import SYSTEM, Actor
 from bot.core.crypto import KdfParams
 from bot.core.keys import provision_organisation, unlock_organisation_keys
+from bot.core.locale import catalogue
 from bot.core.models import Handoff, HandoffStatus, Urgency
 from bot.core.routing import set_organisation_coverage
 from bot.core.store import Store
@@ -99,6 +100,26 @@ async def test_a_shared_report_is_sealed_to_the_charity_without_immigration_deta
     assert responses[-1] == "utter_report_closing"
 
 
+async def test_the_language_travels_sealed_with_the_report_and_nowhere_in_clear(
+    store: Store, fast_kdf: KdfParams, make_tracker: TrackerFactory, domain: dict[str, Any]
+) -> None:
+    # Given a charity and a person who chose Urdu
+    admin = provision(store, fast_kdf)
+    # When they share their report
+    _, messages = await submit(make_tracker(language="ur", **ANSWERS), domain)
+    # Then the sealed report says so, for the caseworker's reply
+    with store.transaction() as session:
+        handoff = session.scalars(select(Handoff)).one()
+        keys = unlock_organisation_keys(session, admin, PASSPHRASE)
+        columns = {c.name: getattr(handoff, c.name) for c in Handoff.__table__.columns}
+    assert store.read_report(handoff.id, keys, Actor("caseworker", admin))["language"] == "ur"
+    # And no column of the handoff holds it in clear
+    assert not any(value == "ur" or value == ["ur"] for value in columns.values())
+    # And the service cards came in Urdu
+    cards = [m["text"] for m in messages if m.get("text")]
+    assert cards and all(catalogue("ur").card("for", who="").strip() in card for card in cards)
+
+
 async def test_asking_for_a_caseworker_shares_the_report_and_still_lists_services(
     store: Store, fast_kdf: KdfParams, make_tracker: TrackerFactory, domain: dict[str, Any]
 ) -> None:
@@ -118,18 +139,18 @@ async def test_the_report_goes_to_the_partner_covering_the_persons_nation_and_la
     store: Store, fast_kdf: KdfParams, make_tracker: TrackerFactory, domain: dict[str, Any]
 ) -> None:
     # Given, oldest first, a partner for England only, one for Wales in English only, and one
-    # for Wales in English and Welsh
+    # for Wales in English and Polish
     now = datetime.datetime.now(datetime.UTC)
-    coverages = (("england", "en"), ("wales", "en"), ("wales", "cy,en"))
+    coverages = (("england", "en"), ("wales", "en"), ("wales", "pl,en"))
     with store.transaction() as session:
-        england, wales_en, wales_cy = (
+        england, wales_en, wales_pl = (
             provision_organisation(
                 session, "Partner", PASSPHRASE, now + datetime.timedelta(minutes=age), kdf=fast_kdf
             ).organisation_id
             for age in range(len(coverages))
         )
         for organisation_id, (nation, languages) in zip(
-            (england, wales_en, wales_cy), coverages, strict=True
+            (england, wales_en, wales_pl), coverages, strict=True
         ):
             set_organisation_coverage(
                 session,
@@ -139,11 +160,11 @@ async def test_the_report_goes_to_the_partner_covering_the_persons_nation_and_la
                 nations=[nation],
                 languages=languages.split(","),
             )
-    # When a person in Wales who chose Welsh shares a report
-    await submit(make_tracker(**{**ANSWERS, "language": "cy"}), domain)
-    # Then the Welsh-speaking partner in Wales receives it
+    # When a person in Wales who chose Polish shares a report
+    await submit(make_tracker(language="pl", **ANSWERS), domain)
+    # Then the Polish-speaking partner in Wales receives it
     with store.transaction() as session:
-        assert session.scalars(select(Handoff.organisation_id)).one() == wales_cy
+        assert session.scalars(select(Handoff.organisation_id)).one() == wales_pl
 
 
 @pytest.mark.parametrize("consent", ["yes", "no"])

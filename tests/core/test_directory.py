@@ -12,7 +12,6 @@ import yaml
 
 from bot.core.config import DATA_DIR
 from bot.core.directory import (
-    SHARES_WITH_POLICE,
     Directory,
     NaiveDatetimeError,
     Service,
@@ -21,10 +20,13 @@ from bot.core.directory import (
     default_directory,
     format_service,
 )
+from bot.core.languages import ENGLISH
+from bot.core.locale import catalogue, catalogues
 
 DIRECTORY_FILE = DATA_DIR / "services" / "directory.yml"
 LONDON = ZoneInfo("Europe/London")
 UTC = datetime.timezone.utc
+ENGLISH_TEXTS = catalogue(ENGLISH)
 MONDAY_10AM = datetime.datetime(2026, 11, 30, 10, 0, tzinfo=LONDON)
 SATURDAY_3AM = datetime.datetime(2026, 11, 28, 3, 0, tzinfo=LONDON)
 
@@ -254,7 +256,7 @@ def test_ties_are_broken_by_name_not_by_file_order(tmp_path: Path) -> None:
 
 def test_a_card_lists_every_way_to_get_in_touch(directory: Directory) -> None:
     for service in directory.services:
-        card = format_service(service, MONDAY_10AM)
+        card = format_service(service, MONDAY_10AM, ENGLISH_TEXTS)
         assert card.startswith(service.name)
         assert service.who in card
         for route in service.contact:
@@ -262,21 +264,42 @@ def test_a_card_lists_every_way_to_get_in_touch(directory: Directory) -> None:
 
 
 def test_a_card_shows_hours_caution_and_out_of_hours_line(directory: Directory) -> None:
-    unit = format_service(_service(directory, "forced_marriage_unit"), SATURDAY_3AM)
-    karma = format_service(_service(directory, "karma_nirvana"), SATURDAY_3AM)
+    unit = format_service(_service(directory, "forced_marriage_unit"), SATURDAY_3AM, ENGLISH_TEXTS)
+    karma = format_service(_service(directory, "karma_nirvana"), SATURDAY_3AM, ENGLISH_TEXTS)
 
     assert "Closed now. Hours (UK time): Mon–Fri 09:00–17:00." in unit
     assert "Phone (out of hours): 020 7008 1500" in unit
     assert "Opening hours not known" in karma
     assert "Please note: Our sources disagree about their opening hours." in karma
-    assert SHARES_WITH_POLICE not in karma
+    assert ENGLISH_TEXTS.card("shares_with_police") not in karma
 
 
 def test_a_card_warns_when_the_service_shares_with_police(directory: Directory) -> None:
-    card = format_service(_service(directory, "nspcc_fgm_helpline"), MONDAY_10AM)
+    card = format_service(_service(directory, "nspcc_fgm_helpline"), MONDAY_10AM, ENGLISH_TEXTS)
 
-    assert card.endswith(SHARES_WITH_POLICE)
+    assert card.endswith(ENGLISH_TEXTS.card("shares_with_police"))
     assert "Open now" in card
+
+
+@pytest.mark.parametrize("code", sorted(catalogues()))
+def test_a_card_in_any_language_keeps_the_sourced_facts(directory: Directory, code: str) -> None:
+    """Given a card in the person's language, then the name, the service's own words and every
+    number stay exactly as sourced, and the languages it speaks are shown."""
+    texts = catalogue(code)
+    for service in directory.services:
+        card = format_service(service, MONDAY_10AM, texts)
+        assert card.startswith(service.name)
+        assert service.who in card
+        for route in service.contact:
+            assert route.value in card
+        assert "English" in card
+
+
+def test_a_card_names_the_languages_a_service_speaks(directory: Directory) -> None:
+    spanish = [s for s in directory.services if "es" in s.languages]
+    assert spanish
+    card = format_service(spanish[0], MONDAY_10AM, catalogue("es"))
+    assert "English" in card and "Español" in card
 
 
 def test_an_unknown_need_tag_is_refused_without_echoing_it() -> None:

@@ -13,7 +13,7 @@ import pytest
 from bot.core.config import load_settings
 from bot.devstack import MODEL_PATH, Stack
 from bot.frontdoor.rasa_client import BotMessage, RasaFrontDoorClient
-from tests.e2e.emulated import FrontEnd
+from tests.e2e.emulated import FrontEnd, Lantern
 from tests.support import free_port, set_up_local_run
 
 
@@ -77,6 +77,20 @@ def telegram(stack: Stack, e2e_var_dir: Path) -> Iterator[FrontEnd]:
     try:
         yield front
     finally:
+        front.stop()
+
+
+# The whole system: a front end and the caseworkers' console beside the session's Rasa.
+@pytest.fixture(scope="module")
+def lantern(stack: Stack, e2e_var_dir: Path) -> Iterator[Lantern]:
+    front = FrontEnd(stack, e2e_var_dir)
+    console = Stack(stack.rasa_port, stack.action_port, e2e_var_dir / "log")
+    try:
+        env = dict(front.env)
+        url = console.start_console(env, free_port())
+        yield Lantern(load_settings(env), front, url)
+    finally:
+        console.stop()
         front.stop()
 
 

@@ -7,11 +7,15 @@ import os
 import secrets
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from bot.core.config import Settings
+from bot.core.languages import ENGLISH
+from bot.core.locale import LEFT_TO_RIGHT_ISOLATE, POP_DIRECTIONAL_ISOLATE, catalogue
 from bot.devstack import Stack
 from tests.support import free_port
 
@@ -22,16 +26,27 @@ WAIT_SECONDS = 60.0
 class Person:
     """One Telegram user, driven through the emulator's control API."""
 
-    def __init__(self, emulator: str, user_id: int | None = None) -> None:
+    def __init__(
+        self, emulator: str, user_id: int | None = None, language_code: str | None = None
+    ) -> None:
         self.emulator = emulator
         self.user_id = user_id or secrets.randbelow(2**40) + 1000
         self._users = f"{emulator}/_emulator/users/{self.user_id}"
+        # The phone's interface language, which Telegram sends as from.language_code.
+        self._phone = {"language_code": language_code} if language_code else {}
 
     def say(self, text: str) -> None:
-        httpx.post(f"{self._users}/messages", json={"text": text}).raise_for_status()
+        self.send(text=text)
 
     def send(self, **content: object) -> None:
-        httpx.post(f"{self._users}/messages", json=content).raise_for_status()
+        httpx.post(f"{self._users}/messages", json={**self._phone, **content}).raise_for_status()
+
+    def start(self, language: str = "English") -> Chat:
+        """/start, then the language by its own name: the safety question follows."""
+        self.say("/start")
+        self.wait_for_bot_text(catalogue(ENGLISH).say("choose_language"))
+        self.press(language)
+        return self.wait_for(lambda chat: len(bot_messages(chat)) >= 2, "the safety question")
 
     def press(self, label: str) -> None:
         httpx.post(f"{self._users}/press", json={"text": label}).raise_for_status()
@@ -63,7 +78,9 @@ def bot_messages(chat: Chat) -> list[dict[str, Any]]:
 
 
 def bot_text(chat: Chat) -> str:
-    return "\n".join(m["text"] or "" for m in bot_messages(chat))
+    """Everything the bot said, without the isolates that keep numbers upright in Arabic script."""
+    text = "\n".join(m["text"] or "" for m in bot_messages(chat))
+    return text.replace(LEFT_TO_RIGHT_ISOLATE, "").replace(POP_DIRECTIONAL_ISOLATE, "")
 
 
 def labels(chat: Chat) -> list[str]:
@@ -90,3 +107,12 @@ class FrontEnd:
 
     def stop(self) -> None:
         self.processes.stop()
+
+
+@dataclass
+class Lantern:
+    """The whole system as a person and a caseworker meet it."""
+
+    settings: Settings
+    front: FrontEnd
+    console: str

@@ -10,23 +10,19 @@ Saves docs/screenshots/console-queue.png and console-case.png for the README.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.console.demo import demo_account, demo_totp_code
 from bot.core.audit import SYSTEM
-from bot.core.config import Settings, load_settings
+from bot.core.config import Settings
 from bot.core.firewall import REDACTION_MARK
 from bot.core.models import Handoff, HandoffStatus, Organisation, Urgency
 from bot.core.pseudonym import pseudonym_for
 from bot.core.store import HandoffFields, Store, create_engine_for
-from bot.devstack import Stack
-from tests.e2e.emulated import FrontEnd, Person, bot_text
-from tests.support import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, free_port
+from tests.e2e.emulated import Lantern, Person, bot_text
+from tests.support import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
 
 pytestmark = [
     pytest.mark.browser,
@@ -37,28 +33,6 @@ STORY = "He pushes me and locks me in the flat when he goes out. He broke the bl
 ANSWER = "Evenings are safest. My BRP card is in his drawer and he hides the blue kettle money."
 REPLY = "Thank you for telling us. Is it safe for us to write to you in the evening?"
 SUPPRESS_BELOW = 5
-
-
-@dataclass
-class Lantern:
-    """The whole system as a person and a caseworker meet it."""
-
-    settings: Settings
-    front: FrontEnd
-    console: str
-
-
-@pytest.fixture(scope="module")
-def lantern(stack: Stack, e2e_var_dir: Path) -> Iterator[Lantern]:
-    front = FrontEnd(stack, e2e_var_dir)
-    console = Stack(stack.rasa_port, stack.action_port, e2e_var_dir / "log")
-    try:
-        env = dict(front.env)
-        url = console.start_console(env, free_port())
-        yield Lantern(load_settings(env), front, url)
-    finally:
-        console.stop()
-        front.stop()
 
 
 def report_through_telegram(someone: Person) -> None:
@@ -127,7 +101,7 @@ def test_a_caseworker_answers_a_report_made_in_telegram(lantern: Lantern) -> Non
     from playwright.sync_api import expect, sync_playwright
 
     someone = Person(lantern.front.emulator)
-    someone.say("/start")
+    someone.start()
     someone.wait_for_bot_text("safe to talk")
     someone.press("Yes, I can talk")
     someone.wait_for_bot_text("What would you like to do?")

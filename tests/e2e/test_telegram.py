@@ -14,6 +14,8 @@ from typing import Any
 import httpx
 
 from bot.core.config import load_settings
+from bot.core.languages import ENGLISH
+from bot.core.locale import catalogue, catalogues
 from bot.core.pseudonym import pseudonym_for
 from bot.devstack import Stack
 from bot.frontdoor.when_down import ASSISTANT_DOWN_TEXT, EMERGENCY_ROUTES_TEXT
@@ -29,6 +31,10 @@ def person(telegram: FrontEnd) -> Person:
 def test_a_conversation_with_buttons(telegram: FrontEnd) -> None:
     someone = person(telegram)
     someone.say("/start")
+    # The languages come first, each by its own name, then the safety question in the one chosen
+    chat = someone.wait_for_bot_text("Choose your language")
+    assert {"Polski", "العربية", "தமிழ்", "English"} <= set(labels(chat))
+    someone.press("English")
     chat = someone.wait_for_bot_text("safe to talk")
     assert "Yes, I can talk" in labels(chat)
     assert "Talk to a person" in labels(chat)
@@ -65,17 +71,22 @@ def test_the_command_menu_is_set_at_start_up_and_says_nothing_about_abuse(
     someone.say("hello")
     someone.wait_for_bot_text("safe to talk")
     menus = telegram.state()["commands"]
-    assert [menu["scope"] for menu in menus] == [{"type": "default"}], menus
-    commands = {c["command"]: c["description"] for c in menus[0]["commands"]}
+    assert {menu["scope"]["type"] for menu in menus} == {"default"}, menus
+    by_language = {menu["language_code"]: menu["commands"] for menu in menus}
+    commands = {c["command"]: c["description"] for c in by_language[None]}
     assert {"start", "exit", "help", "forget", "language"} <= set(commands)
     assert "Quick exit" in commands["exit"]
     assert not any("abuse" in text.lower() for text in commands.values())
+    # A phone set to one of our languages shows the menu in it, the commands still in Latin
+    for code in sorted(set(catalogues()) - {ENGLISH, "pa-Arab"}):
+        translated = {c["command"]: c["description"] for c in by_language[code]}
+        assert set(translated) == set(commands), code
+        assert translated["exit"] == catalogue(code).say("menu_exit")
 
 
 def test_the_quick_exit_button_ends_every_turn_and_wipes_the_chat(telegram: FrontEnd) -> None:
     someone = person(telegram)
-    someone.say("/start")
-    chat = someone.wait_for_bot_text("safe to talk")
+    chat = someone.start()
     # Every turn's last message carries it, beside the other ways out
     last = bot_messages(chat)[-1]
     titles = [button["text"] for row in last["buttons"] for button in row]

@@ -65,7 +65,7 @@ def charity(e2e_var_dir: Path) -> Charity:
 
 def started(telegram: FrontEnd) -> Person:
     someone = Person(telegram.emulator)
-    someone.say("/start")  # the chat link a reply needs is made on the first message
+    someone.start()  # the chat link a reply needs is made on the first message to Rasa
     someone.wait_for_bot_text("safe to talk")
     return someone
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 import pytest
 
 from bot.core.firewall import REDACTION_MARK, default_firewall
+from bot.core.languages import ENGLISH
+from bot.core.locale import catalogue, catalogues
 from bot.core.message_metadata import DOCUMENTS_WITHHELD_KEY, SAFETY_SIGNAL_KEY
 from bot.core.safety import default_safety_net
 from bot.rasa_ext.turn_rules import (
-    EMPTY_TURN_TEXT,
     VOLUNTEERED_STATUS_INTENT,
-    WAY_OUT_BUTTONS,
     ensure_way_out,
     intent_override,
     is_button_payload,
     screen_incoming,
+    way_out_buttons,
 )
 
 
@@ -99,15 +100,30 @@ def test_an_unknown_signal_in_metadata_is_ignored() -> None:
     assert intent_override("I want to die", safety_net, firewall, metadata) == "emergency"
 
 
+ENGLISH_TEXTS = catalogue(ENGLISH)
+
+
 def test_ensure_way_out_appends_the_standing_buttons_once() -> None:
-    own = {"title": "Emergency help", "payload": WAY_OUT_BUTTONS[0]["payload"]}
-    turn = ensure_way_out([{"text": "one"}, {"text": "two", "buttons": [own]}])
+    standing = way_out_buttons(ENGLISH_TEXTS)
+    own = {"title": "Emergency help", "payload": standing[0]["payload"]}
+    turn = ensure_way_out([{"text": "one"}, {"text": "two", "buttons": [own]}], ENGLISH_TEXTS)
     assert turn[0] == {"text": "one"}
     payloads = [button["payload"] for button in turn[1]["buttons"]]
-    assert payloads == [button["payload"] for button in WAY_OUT_BUTTONS]
+    assert payloads == [button["payload"] for button in standing]
 
 
 def test_an_empty_turn_still_leaves_a_way_out() -> None:
-    turn = ensure_way_out([])
-    assert turn[0]["text"] == EMPTY_TURN_TEXT
-    assert len(turn[0]["buttons"]) == len(WAY_OUT_BUTTONS)
+    turn = ensure_way_out([], ENGLISH_TEXTS)
+    assert turn[0]["text"] == ENGLISH_TEXTS.say("empty_turn")
+    assert "999" in turn[0]["text"]
+    assert len(turn[0]["buttons"]) == len(way_out_buttons(ENGLISH_TEXTS))
+
+
+@pytest.mark.parametrize("code", sorted(catalogues()))
+def test_the_standing_buttons_speak_the_persons_language(code: str) -> None:
+    texts = catalogue(code)
+    turn = ensure_way_out([{"text": "x"}], texts)
+    assert [b["title"] for b in turn[0]["buttons"]] == [
+        texts.say("emergency_button"),
+        texts.say("person_button"),
+    ]

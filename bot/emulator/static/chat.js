@@ -42,7 +42,13 @@ function renderMessage(message) {
   if (message.deleted) {
     bubble.append("Message deleted");
   } else if (message.text !== null) {
-    bubble.append(message.text);
+    // As Telegram does, each message takes its direction from its first strong letter, so
+    // Arabic-script text reads right to left and English left to right.
+    const text = document.createElement("span");
+    text.className = "text";
+    text.dir = "auto";
+    text.textContent = message.text;
+    bubble.append(text);
   } else {
     const kind = document.createElement("span");
     kind.className = "kind";
@@ -69,6 +75,7 @@ function renderKeyboard(rows) {
     for (const button of row) {
       const element = document.createElement("button");
       element.type = "button";
+      element.dir = "auto";
       element.textContent = button.text;
       if (button.callback_data !== undefined) {
         element.addEventListener("click", () => press(button.callback_data));
