@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
-from rasa.core.nlg.generator import NaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -22,11 +21,23 @@ from bot.core.languages import ENGLISH, latest_language
 from bot.core.locale import catalogues
 
 
-class MultilingualNaturalLanguageGenerator(NaturalLanguageGenerator):
-    """One templated generator per language, each over English with the language's on top."""
+class MultilingualNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
+    """One templated generator per language, each over English with the language's on top.
+
+    A templated generator by type because Rasa builds the generator before it has loaded the
+    domain and then hands the domain's responses only to templated ones (``responses`` below).
+    """
 
     def __init__(self, endpoint_config: EndpointConfig | None, domain: Domain) -> None:
-        english = domain.responses
+        super().__init__(domain.responses)
+
+    @property
+    def responses(self) -> dict[str, list[dict[str, Any]]]:
+        return self._english
+
+    @responses.setter
+    def responses(self, english: dict[str, list[dict[str, Any]]]) -> None:
+        self._english = english
         self._by_language = {
             code: TemplatedNaturalLanguageGenerator({**english, **dict(shipped.responses)})
             for code, shipped in catalogues().items()

@@ -13,8 +13,9 @@ from pathlib import Path
 import yaml
 
 from bot.core.directory import default_directory
+from bot.core.languages import ENGLISH
+from bot.core.locale import catalogue
 from bot.frontdoor.rasa_client import BotMessage
-from bot.frontdoor.when_down import NOT_SAFE_TEXT
 from bot.rasa_ext.turn_rules import WAY_OUT_BUTTONS
 
 from .conftest import Conversation, text_of
@@ -54,7 +55,7 @@ async def missed(
 
 def only_the_short_line(turn: list[BotMessage]) -> bool:
     """The short line and nothing after it: no question, only the standing way-out buttons."""
-    return [message.text for message in turn] == [NOT_SAFE_TEXT] and all(
+    return [message.text for message in turn] == [catalogue(ENGLISH).say("not_safe")] and all(
         button.payload in WAY_OUT_PAYLOADS for button in turn[-1].buttons
     )
 

@@ -16,13 +16,16 @@ from typing import Any
 import pytest
 
 from bot.core.directory import default_directory
-from bot.frontdoor.telegram_render import QUICK_EXIT_LABEL
+from bot.core.languages import ENGLISH
+from bot.core.locale import catalogue
 from tests.e2e.emulated import FrontEnd, Person, bot_messages
 from tests.support_table import Row, table_rows, unfit
 
 SERVICES_INTRO = "Here are services that can help."
 ROWS = table_rows()
 Message = dict[str, Any]
+
+QUICK_EXIT = catalogue(ENGLISH).say("quick_exit_button")
 
 
 def _labels(message: Message) -> list[str]:
@@ -34,7 +37,7 @@ def assert_way_out(turn: list[Message]) -> None:
     last = _labels(turn[-1])
     assert "Emergency help" in last, last
     assert "Talk to a person" in last, last
-    assert QUICK_EXIT_LABEL in last, last
+    assert QUICK_EXIT in last, last
 
 
 class Asker:
@@ -48,13 +51,11 @@ class Asker:
         # A turn's last message carries the quick exit; the ones before it come first, one a
         # second, so the turn is complete once that message has arrived.
         def complete(chat: dict[str, Any]) -> bool:
-            return any(QUICK_EXIT_LABEL in _labels(m) for m in bot_messages(chat)[self.seen :])
+            return any(QUICK_EXIT in _labels(m) for m in bot_messages(chat)[self.seen :])
 
         chat = self.person.wait_for(complete, "the end of the assistant's turn")
         messages = bot_messages(chat)
-        end = next(
-            i for i in range(self.seen, len(messages)) if QUICK_EXIT_LABEL in _labels(messages[i])
-        )
+        end = next(i for i in range(self.seen, len(messages)) if QUICK_EXIT in _labels(messages[i]))
         turn, self.seen = messages[self.seen : end + 1], end + 1
         assert_way_out(turn)
         return turn

@@ -18,7 +18,6 @@ from bot.core.languages import ENGLISH
 from bot.core.locale import catalogue, catalogues
 from bot.core.pseudonym import pseudonym_for
 from bot.devstack import Stack
-from bot.frontdoor.when_down import ASSISTANT_DOWN_TEXT, EMERGENCY_ROUTES_TEXT
 from bot.rasa_ext.tracker_vault import tracker_vault_for
 from tests.e2e.emulated import WAIT_SECONDS, FrontEnd, Person, bot_messages, bot_text, labels
 from tests.support import free_port
@@ -72,8 +71,8 @@ def test_the_command_menu_is_set_at_start_up_and_says_nothing_about_abuse(
     someone.wait_for_bot_text("safe to talk")
     menus = telegram.state()["commands"]
     assert {menu["scope"]["type"] for menu in menus} == {"default"}, menus
-    by_language = {menu["language_code"]: menu["commands"] for menu in menus}
-    commands = {c["command"]: c["description"] for c in by_language[None]}
+    by_language = {menu["language_code"] or "": menu["commands"] for menu in menus}
+    commands = {c["command"]: c["description"] for c in by_language[""]}
     assert {"start", "exit", "help", "forget", "language"} <= set(commands)
     assert "Quick exit" in commands["exit"]
     assert not any("abuse" in text.lower() for text in commands.values())
@@ -248,8 +247,8 @@ def test_rasa_stopped_mid_conversation_gets_999_and_the_queued_message_answered_
         rasa.stop()
         someone.say("I want to report what my husband does")
         # Then the front end still answers with the emergency routes and says it will be back
-        chat = someone.wait_for_bot_text(ASSISTANT_DOWN_TEXT)
-        assert EMERGENCY_ROUTES_TEXT in bot_text(chat)
+        chat = someone.wait_for_bot_text(catalogue(ENGLISH).say("assistant_down"))
+        assert catalogue(ENGLISH).say("emergency_routes") in bot_text(chat)
         # And once they are back, the queued message is answered without being sent again
         restarted.start(env)
         chat = someone.wait_for_bot_text("what has been happening")

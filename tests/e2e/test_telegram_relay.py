@@ -13,10 +13,11 @@ from bot.core.audit import SYSTEM, Actor
 from bot.core.config import Settings, load_settings
 from bot.core.crypto import FrontEndKey
 from bot.core.keys import unlock_organisation_keys
+from bot.core.languages import ENGLISH
+from bot.core.locale import catalogue
 from bot.core.models import Author, HandoffStatus, Organisation
 from bot.core.pseudonym import pseudonym_for
 from bot.core.store import HandoffFields, Store, caseworker_reply_key, create_engine_for
-from bot.frontdoor.when_down import EMERGENCY_ROUTES_TEXT
 from tests.e2e.emulated import FrontEnd, Person, bot_text
 
 CASEWORKER = Actor("caseworker")
@@ -81,7 +82,7 @@ def test_danger_while_talking_with_a_caseworker_gets_999_and_still_reaches_them(
     someone.say("he is outside the door with a knife. my visa is tied to him")
     chat = someone.wait_for_bot_text("Sent to your caseworker")
 
-    assert EMERGENCY_ROUTES_TEXT in bot_text(chat)
+    assert catalogue(ENGLISH).say("emergency_routes") in bot_text(chat)
     said = charity.person_said(handoff_id)
     assert len(said) == 1 and "outside the door with a knife" in said[0]
     assert "visa" not in said[0]
