@@ -11,7 +11,8 @@ from bot.core.config import PROJECT_ROOT
 from bot.core.errors import DataFileError
 from bot.core.safety import PlannedHarm, SafetyNet, SafetySignal, default_safety_net
 
-CORPUS = PROJECT_ROOT / "tests" / "data" / "safety_corpus.yml"
+# safety_corpus.yml and one safety_corpus_<code>.yml per language (tests/core/test_languages.py).
+CORPORA = sorted((PROJECT_ROOT / "tests" / "data").glob("safety_corpus*.yml"))
 HELD_OUT = PROJECT_ROOT / "tests" / "nlu" / "emergency_heldout.yml"
 HELD_OUT_SIGNALS = {
     "emergency": SafetySignal.DANGER,
@@ -27,8 +28,11 @@ MAX_FALSE_ALARM_RATE = 0.05
 
 
 def _cases() -> list[dict[str, str]]:
-    cases: list[dict[str, str]] = yaml.safe_load(CORPUS.read_text(encoding="utf-8"))["cases"]
-    return cases
+    return [
+        case
+        for path in CORPORA
+        for case in yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
+    ]
 
 
 @pytest.fixture(scope="module")
