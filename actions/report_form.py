@@ -12,8 +12,9 @@ from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.answers import Answer, choose_abuse_kinds, interpret_answer, opening_account
-from actions.support import send_immigration_aware_support
+from actions.support import language_of, send_immigration_aware_support
 from bot.core.firewall import default_firewall
+from bot.core.locale import catalogue
 from bot.core.report_fields import RED_FLAGS, YES
 
 SAFETY_REPLIES = {"emergency": "utter_emergency", "suicidal_feelings": "utter_suicidal_feelings"}
@@ -95,7 +96,7 @@ class ValidateReportForm(FormValidationAction):
             # Keeping someone's documents is abuse: the kinds question starts with it chosen.
             chosen.append(DOCUMENTS)
             events.append(SlotSet(CHOSEN, chosen))
-            tell_chosen(dispatcher, domain, chosen)
+            tell_chosen(dispatcher, tracker, domain, chosen)
         return events
 
     def _choose_kinds(
@@ -107,15 +108,16 @@ class ValidateReportForm(FormValidationAction):
             return []
         if choice.done:
             return [SlotSet(KINDS, choice.chosen), SlotSet(CHOSEN, None)]
-        tell_chosen(dispatcher, domain, choice.chosen)
+        tell_chosen(dispatcher, tracker, domain, choice.chosen)
         return [SlotSet(CHOSEN, choice.chosen)]
 
 
-def kind_labels(domain: DomainDict) -> dict[str, str]:
+def kind_labels(domain: DomainDict, language: str) -> dict[str, str]:
     """Each abuse kind's button title in the kinds question, so what was chosen is told in the
-    words the person pressed."""
+    words the person pressed, in their language."""
     labels: dict[str, str] = {}
-    for variation in domain.get("responses", {}).get("utter_ask_abuse_kinds", []):
+    responses = {**domain.get("responses", {}), **catalogue(language).responses}
+    for variation in responses.get("utter_ask_abuse_kinds", []):
         if variation.get("condition"):
             continue
         for button in variation.get("buttons") or []:
@@ -125,11 +127,13 @@ def kind_labels(domain: DomainDict) -> dict[str, str]:
     return labels
 
 
-def tell_chosen(dispatcher: CollectingDispatcher, domain: DomainDict, chosen: list[str]) -> None:
+def tell_chosen(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, chosen: list[str]
+) -> None:
     if not chosen:
         dispatcher.utter_message(response="utter_abuse_kinds_none_chosen")
         return
-    labels = kind_labels(domain)
+    labels = kind_labels(domain, language_of(tracker))
     dispatcher.utter_message(
         response="utter_abuse_kinds_chosen",
         chosen=", ".join(labels.get(kind, kind) for kind in chosen),

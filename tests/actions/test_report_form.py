@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.report_form import ValidateReportForm
 from bot.core.firewall import REDACTION_MARK
+from bot.core.locale import catalogue
 from bot.core.report_fields import RED_FLAGS
 
 from .conftest import TrackerFactory
@@ -285,6 +286,24 @@ async def test_kinds_are_chosen_one_press_at_a_time_and_told_back_until_done(
         "abuse_kinds_chosen": None,
         "requested_slot": "last_happened",
     }
+
+
+async def test_what_was_chosen_is_told_in_the_persons_language(
+    make_tracker: TrackerFactory, domain: dict[str, Any]
+) -> None:
+    asked = dict(requested_slot="abuse_kinds", active_loop="report_form", report_account="x")
+    # Given a person who chose Polish presses "Physical" with "Money" already chosen
+    tracker = make_tracker(
+        **kind_button("physical"), language="pl", abuse_kinds_chosen=["economic"], **asked
+    )
+    _, messages = await run_form(tracker, domain)
+    # Then what is chosen is told in the Polish buttons' words
+    buttons = catalogue("pl").responses["utter_ask_abuse_kinds"][0]["buttons"]
+    polish = {
+        b["payload"].split('"')[-2]: b["title"] for b in buttons if "abuse_kind" in b["payload"]
+    }
+    assert messages[0]["chosen"] == f"{polish['economic']}, {polish['physical']}"
+    assert "Physical" not in messages[0]["chosen"]
 
 
 async def test_taking_away_the_last_kind_says_nothing_is_chosen(
