@@ -100,7 +100,8 @@ def console_page(lantern: Lantern) -> Iterator[Any]:
             demo_totp_code(caseworker, time.time())
         )
         page.get_by_role("button", name="Sign in").click()
-        page.wait_for_selector("table.queue")
+        # The queue's table appears only once a case is in it.
+        page.wait_for_selector("h1:has-text('Queue')")
         yield page
         browser.close()
 
