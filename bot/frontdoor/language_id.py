@@ -31,6 +31,8 @@ SAME_SCRIPT = {"pa-Arab": "ur"}
 # romanised Urdu ("mujhe madad chahiye", read as Portuguese at 0.82) does not.
 MIN_CONFIDENCE = 0.85
 MIN_LETTERS = 6
+# A current language with at least this confidence is not switched away from.
+STILL_POSSIBLE = 0.01
 
 
 class LanguageGuesser:
@@ -48,16 +50,27 @@ class LanguageGuesser:
 
     def guess(self, text: str) -> str | None:
         """Our code for the language ``text`` is clearly written in, else None."""
-        if sum(character.isalpha() for character in text) < MIN_LETTERS:
+        confidences = self._confidences(text)
+        if not confidences or confidences[0][1] < MIN_CONFIDENCE:
             return None
-        confidences = self._detector.compute_language_confidence_values(text)
-        if not confidences or confidences[0].value < MIN_CONFIDENCE:
-            return None
-        return _OURS.get(confidences[0].language)
+        return confidences[0][0]
 
     def other_language(self, text: str, current: str) -> str | None:
-        """The language to offer when ``text`` is clearly in one of ours other than ``current``."""
+        """The language to offer when ``text`` is clearly in one of ours other than ``current``.
+
+        Never while the current language still looks possible: Romanian with its diacritics
+        has read as Portuguese, and an unasked offer to switch is worse than none.
+        """
         guessed = self.guess(text)
         if guessed is None or guessed == current or SAME_SCRIPT.get(current) == guessed:
             return None
-        return guessed
+        current_too = dict(self._confidences(text)).get(SAME_SCRIPT.get(current, current), 0.0)
+        return None if current_too >= STILL_POSSIBLE else guessed
+
+    def _confidences(self, text: str) -> list[tuple[str, float]]:
+        if sum(character.isalpha() for character in text) < MIN_LETTERS:
+            return []
+        return [
+            (_OURS[found.language], found.value)
+            for found in self._detector.compute_language_confidence_values(text)
+        ]
