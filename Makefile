@@ -69,8 +69,8 @@ test: setup keys train lint typecheck validate ## Every check: lint, types, Rasa
 	$(RASA) test core --model $(MODEL) --stories tests/conversations --fail-on-prediction-errors \
 		--out var/results/conversations
 
-nlu-report: setup ## Cross-validate the NLU (5 folds) and write docs/results/nlu/
-	$(RASA) test nlu --config config.yml --nlu data/nlu --cross-validation --folds 5 \
+nlu-report: setup ## Cross-validate the English NLU, data/nlu/en (5 folds), and write docs/results/nlu/
+	$(RASA) test nlu --config config.yml --nlu data/nlu/en --cross-validation --folds 5 \
 		--out docs/results/nlu
 
 nlu-languages: setup train ## Held-out intent accuracy per language through the trained model (var/results/)
