@@ -50,10 +50,7 @@ class LanguageGuesser:
 
     def guess(self, text: str) -> str | None:
         """Our code for the language ``text`` is clearly written in, else None."""
-        confidences = self._confidences(text)
-        if not confidences or confidences[0][1] < MIN_CONFIDENCE:
-            return None
-        return confidences[0][0]
+        return _clear_winner(self._confidences(text))
 
     def other_language(self, text: str, current: str) -> str | None:
         """The language to offer when ``text`` is clearly in one of ours other than ``current``.
@@ -61,10 +58,11 @@ class LanguageGuesser:
         Never while the current language still looks possible: Romanian with its diacritics
         has read as Portuguese, and an unasked offer to switch is worse than none.
         """
-        guessed = self.guess(text)
+        confidences = self._confidences(text)
+        guessed = _clear_winner(confidences)
         if guessed is None or guessed == current or SAME_SCRIPT.get(current) == guessed:
             return None
-        current_too = dict(self._confidences(text)).get(SAME_SCRIPT.get(current, current), 0.0)
+        current_too = dict(confidences).get(SAME_SCRIPT.get(current, current), 0.0)
         return None if current_too >= STILL_POSSIBLE else guessed
 
     def _confidences(self, text: str) -> list[tuple[str, float]]:
@@ -74,3 +72,9 @@ class LanguageGuesser:
             (_OURS[found.language], found.value)
             for found in self._detector.compute_language_confidence_values(text)
         ]
+
+
+def _clear_winner(confidences: list[tuple[str, float]]) -> str | None:
+    if not confidences or confidences[0][1] < MIN_CONFIDENCE:
+        return None
+    return confidences[0][0]

@@ -130,6 +130,7 @@ def language_keyboard(texts: Catalogue, first: str | None = None) -> InlineKeybo
         for language in ordered
     ]
     rows.append([InlineKeyboardButton(texts.say("emergency_button"), callback_data=EMERGENCY)])
+    rows.append([InlineKeyboardButton(texts.say("person_button"), callback_data=PERSON_PAYLOAD)])
     return InlineKeyboardMarkup(rows)
 
 

@@ -254,15 +254,6 @@ def test_ties_are_broken_by_name_not_by_file_order(tmp_path: Path) -> None:
     assert _ids(ranked)[:2] == ["mankind", "mens_advice_line"]
 
 
-def test_a_card_lists_every_way_to_get_in_touch(directory: Directory) -> None:
-    for service in directory.services:
-        card = format_service(service, MONDAY_10AM, ENGLISH_TEXTS)
-        assert card.startswith(service.name)
-        assert service.who in card
-        for route in service.contact:
-            assert route.value in card
-
-
 def test_a_card_shows_hours_caution_and_out_of_hours_line(directory: Directory) -> None:
     unit = format_service(_service(directory, "forced_marriage_unit"), SATURDAY_3AM, ENGLISH_TEXTS)
     karma = format_service(_service(directory, "karma_nirvana"), SATURDAY_3AM, ENGLISH_TEXTS)

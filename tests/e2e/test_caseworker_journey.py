@@ -9,19 +9,16 @@ Saves docs/screenshots/console-queue.png and console-case.png for the README.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from sqlalchemy import func, select
 
-from bot.console.demo import demo_account, demo_totp_code
 from bot.core.audit import SYSTEM
 from bot.core.config import Settings
 from bot.core.firewall import REDACTION_MARK
 from bot.core.models import Handoff, HandoffStatus, Organisation, Urgency
 from bot.core.pseudonym import pseudonym_for
 from bot.core.store import HandoffFields, Store, create_engine_for
-from tests.e2e.emulated import Lantern, Person, bot_text
+from tests.e2e.emulated import Lantern, Person, bot_text, sign_in_demo_caseworker
 from tests.support import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
 
 pytestmark = [
@@ -112,19 +109,12 @@ def test_a_caseworker_answers_a_report_made_in_telegram(lantern: Lantern) -> Non
     with Store(create_engine_for(lantern.settings)).transaction() as session:
         assert session.get(Organisation, handoff.organisation_id) is not None
     advice_cases = close_earlier_cases_with_advice(lantern.settings, handoff.organisation_id)
-    caseworker = demo_account(lantern.settings)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 800})
-        page.goto(f"{lantern.console}/sign-in")
-        page.get_by_label("Login name").fill(caseworker.login)
-        page.get_by_label("Passphrase").fill(caseworker.passphrase)
-        page.get_by_label("Code from your authenticator app").fill(
-            demo_totp_code(caseworker, time.time())
-        )
-        page.get_by_role("button", name="Sign in").click()
+        sign_in_demo_caseworker(page, lantern)
         page.wait_for_selector("table.queue")
 
         # The queue shows the fixed-choice answers only; this person's case is in it.

@@ -11,7 +11,6 @@ the training data); every expected text comes from the language's catalogue.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,6 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from bot.console.demo import demo_account, demo_totp_code
 from bot.core.languages import BY_CODE, LANGUAGES
 from bot.core.locale import (
     LEFT_TO_RIGHT_ISOLATE,
@@ -32,7 +30,14 @@ from bot.core.locale import (
 from bot.core.models import Handoff
 from bot.core.pseudonym import pseudonym_for
 from bot.core.store import Store, create_engine_for
-from tests.e2e.emulated import Lantern, Person, bot_messages, bot_text, labels
+from tests.e2e.emulated import (
+    Lantern,
+    Person,
+    bot_messages,
+    bot_text,
+    labels,
+    sign_in_demo_caseworker,
+)
 from tests.support import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
 
 pytestmark = [
@@ -95,19 +100,10 @@ def console_page(lantern: Lantern) -> Iterator[Any]:
     """The demo caseworker, signed in to the console in Chromium once for every language."""
     from playwright.sync_api import sync_playwright
 
-    caseworker = demo_account(lantern.settings)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 800})
-        page.goto(f"{lantern.console}/sign-in")
-        page.get_by_label("Login name").fill(caseworker.login)
-        page.get_by_label("Passphrase").fill(caseworker.passphrase)
-        page.get_by_label("Code from your authenticator app").fill(
-            demo_totp_code(caseworker, time.time())
-        )
-        page.get_by_role("button", name="Sign in").click()
-        # The queue's table appears only once a case is in it.
-        page.wait_for_selector("h1:has-text('Queue')")
+        sign_in_demo_caseworker(page, lantern)
         yield page
         browser.close()
 
