@@ -16,12 +16,12 @@ from bot.core.directory import default_directory
 from bot.core.languages import ENGLISH
 from bot.core.locale import catalogue
 from bot.frontdoor.rasa_client import BotMessage
-from bot.rasa_ext.turn_rules import WAY_OUT_BUTTONS
+from bot.rasa_ext.turn_rules import way_out_buttons
 
 from .conftest import Conversation, text_of
 
 HELD_OUT = Path(__file__).resolve().parents[1] / "nlu" / "emergency_heldout.yml"
-WAY_OUT_PAYLOADS = {button["payload"] for button in WAY_OUT_BUTTONS}
+WAY_OUT_PAYLOADS = {button["payload"] for button in way_out_buttons(catalogue(ENGLISH))}
 
 
 def held_out(intent: str) -> list[tuple[str, str | None]]:
