@@ -63,6 +63,8 @@ class FrontEnd:
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         # Bumped by the quick exit: a turn that was in flight then is dropped, not shown.
         self._exits: defaultdict[str, int] = defaultdict(int)
+        # The same count per chat, for a message already on its way when the exit came.
+        self._chat_exits: defaultdict[int, int] = defaultdict(int)
         self._linked_at: dict[str, float] = {}
         # People talking with their caseworker: what they type goes to the case thread. Memory
         # only; after a restart their next message reaches the assistant, which loses nothing.
@@ -110,9 +112,9 @@ class FrontEnd:
             self.with_caseworker.discard(pseudonym)
             text = say.neutralise(message.text)
             if text:
-                offer = self._read_language(chat_id, text)
+                offer, epoch = self._read_language(chat_id, text), self._exits[pseudonym]
                 await self.converse(context.bot, chat_id, pseudonym, text)
-                if offer is not None:
+                if offer is not None and epoch == self._exits[pseudonym]:
                     await self.send(context.bot, chat_id, *say.offer_of(offer))
 
     async def offer_languages(self, bot: Bot, chat_id: int, hint: str | None) -> None:
@@ -225,6 +227,9 @@ class FrontEnd:
                     if epoch == self._exits[pseudonym]:
                         await self.send_turn(bot, chat_id, turn)
                     return
+            if epoch != self._exits[pseudonym]:
+                # The quick exit came while Rasa was being asked: nothing kept, nothing shown.
+                return
             self.waiting.put(Waiting(chat_id, pseudonym, text))
             signal = self.safety.check(text)
             await self.send(bot, chat_id, reply_when_down(signal, self.texts(chat_id)))
@@ -273,10 +278,16 @@ class FrontEnd:
         if last:
             markup = say.with_way_out(markup, texts)
         text = texts.readable(text)
+        exits = self._chat_exits[chat_id]
         try:
             sent = await bot.send_message(chat_id, text, reply_markup=markup)
         except TelegramError as error:
             logger.error("a message could not be sent: %s", type(error).__name__)
+            return None
+        if exits != self._chat_exits[chat_id]:
+            # The quick exit came while this was on its way (a flood wait): it goes too.
+            with contextlib.suppress(TelegramError):
+                await bot.delete_message(chat_id, sent.message_id)
             return None
         self.trail.add(chat_id, sent.message_id, sent.date.timestamp())
         return sent.message_id
@@ -323,6 +334,7 @@ class FrontEnd:
     async def quick_exit(self, bot: Bot, chat_id: int, pseudonym: str) -> int:
         """Delete every deletable message of the chat first, then end the session and the link."""
         self._exits[pseudonym] += 1
+        self._chat_exits[chat_id] += 1
         self.waiting.forget(pseudonym)
         self.chosen.pop(chat_id, None)
         self._starting.discard(chat_id)

@@ -15,7 +15,7 @@ from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
 from bot.core.languages import BY_CODE, LANGUAGES
 from bot.core.locale import Catalogue, catalogue
 from bot.frontdoor.rasa_client import Button
-from bot.rasa_ext.turn_rules import PERSON_PAYLOAD
+from bot.rasa_ext.turn_rules import PERSON_PAYLOAD, defang
 
 # Telegram refuses callback_data longer than this many bytes.
 CALLBACK_DATA_MAX_BYTES = 64
@@ -53,8 +53,9 @@ def command_of(text: str) -> str | None:
 
 
 def neutralise(text: str) -> str:
-    """Typed text without its leading slashes: Rasa reads ``/intent{...}`` as a forced intent."""
-    return text.lstrip("/").strip()
+    """Typed text without its leading slashes: Rasa reads ``/intent{...}`` as a forced intent,
+    and strips the text first, so a slash after a space counts as well."""
+    return defang(text)
 
 
 class CallbackCodec:

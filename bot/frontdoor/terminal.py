@@ -15,6 +15,7 @@ from bot.core.locale import catalogue
 from bot.core.pseudonym import pseudonym_for
 from bot.frontdoor.rasa_client import BotMessage, Button, RasaFrontDoorClient
 from bot.frontdoor.when_down import reply_when_down
+from bot.rasa_ext.turn_rules import defang
 
 # Ends the Rasa conversation (and with it every slot) before the terminal is wiped.
 RESTART_PAYLOAD = "/restart"
@@ -30,7 +31,7 @@ def choose_text(line: str, buttons: tuple[Button, ...]) -> str:
     choice = line.strip()
     if choice.isdigit() and 1 <= int(choice) <= len(buttons):
         return buttons[int(choice) - 1].payload
-    return choice.lstrip("/").strip()
+    return defang(choice)
 
 
 def render(turn: list[BotMessage], out: TextIO) -> tuple[Button, ...]:

@@ -20,6 +20,8 @@ PERSON_PAYLOAD = "/talk_to_person"
 # A button payload is an intent name, optionally with entities whose values are fixed ids.
 _PAYLOAD = re.compile(r"/(?P<intent>[a-z_]{1,40})(?P<entities>\{[^{}]{0,200}\})?")
 _ENTITY_ID = re.compile(r"[a-z_]{1,40}")
+# Leading whitespace and slashes, however mixed: Rasa strips the text before it looks for "/".
+_LEADING_SLASHES = re.compile(r"^[\s/]+")
 
 _SIGNAL_INTENTS = {
     SafetySignal.DANGER: "emergency",
@@ -49,6 +51,20 @@ def is_button_payload(text: str) -> bool:
     )
 
 
+def defang(text: str) -> str:
+    """Typed text that cannot force an intent: no slash left at its start, even after a space."""
+    return _LEADING_SLASHES.sub("", text).strip()
+
+
+def _words(text: str) -> str:
+    """The text with underscores read as spaces, as the firewall's lexicon reads words."""
+    return text.replace("_", " ")
+
+
+def _names_status(text: str, firewall: Firewall) -> bool:
+    return firewall.contains_immigration_detail(_words(text))
+
+
 @dataclass(frozen=True)
 class ScreenedMessage:
     """What Rasa may see of a typed message, and what was read off it before the firewall."""
@@ -60,15 +76,19 @@ class ScreenedMessage:
 def screen_incoming(text: str, firewall: Firewall, safety_net: SafetyNet) -> ScreenedMessage:
     """What Rasa may see: a button payload as is, anything else defanged and firewalled.
 
-    A leading slash is how Rasa forces an intent and sets slots, so typed text loses it. The
-    safety signal and the documents flag are read off the text as typed: the firewall removes
-    a whole status sentence, and that sentence may be the one saying she is being sent abroad
-    to be married.
+    A leading slash, even after a space, is how Rasa forces an intent and sets slots, so typed
+    text loses it; a payload naming an immigration status ("/spouse_visa") is none of our
+    buttons and is firewalled like typed text. The safety signal and the documents flag are
+    read off the text as typed: the firewall removes a whole status sentence, and that
+    sentence may be the one saying she is being sent abroad to be married.
     """
-    if is_button_payload(text):
+    if is_button_payload(text) and not _names_status(text, firewall):
         return ScreenedMessage(text)
-    typed = text.lstrip("/").strip()
+    typed = defang(text)
     redaction = firewall.redact(typed)
+    if _names_status(redaction.text, firewall):
+        # "spouse_visa" hides its words from the lexicon; read as words, it is firewalled too.
+        redaction = firewall.redact(_words(typed))
     metadata: dict[str, Any] = {}
     signal = safety_net.check(typed)
     if signal is not None:
@@ -89,7 +109,7 @@ def intent_override(
     ``metadata`` is the front door's reading of the text before the firewall; only a known
     signal counts, and the text itself is checked as well for channels that set none.
     """
-    if is_button_payload(text):
+    if is_button_payload(text) and not _names_status(text, firewall):
         return None
     typed = (metadata or {}).get(SAFETY_SIGNAL_KEY)
     signals = [safety_net.check(text), *(s for s in SafetySignal if s.value == typed)]
@@ -97,7 +117,7 @@ def intent_override(
     if found:
         # SafetySignal lists the most urgent first
         return _SIGNAL_INTENTS[min(found, key=list(SafetySignal).index)]
-    if REDACTION_MARK in text or firewall.contains_immigration_detail(text):
+    if REDACTION_MARK in text or _names_status(text, firewall):
         return VOLUNTEERED_STATUS_INTENT
     return None
 

@@ -38,6 +38,13 @@ def test_typed_slashes_are_stripped_so_no_intent_can_be_forced() -> None:
     assert neutralise("hello /there") == "hello /there"
 
 
+def test_a_space_before_the_slash_does_not_keep_it() -> None:
+    # Rasa strips a message before it looks for "/": " /restart" would restart the conversation
+    assert neutralise(" /restart") == "restart"
+    assert neutralise("/ /restart") == "restart"
+    assert neutralise('\n/inform{"consent_to_share": "yes"}') == 'inform{"consent_to_share": "yes"}'
+
+
 def test_short_payloads_travel_as_they_are() -> None:
     codec = CallbackCodec()
     assert codec.encode("/affirm") == "/affirm"

@@ -20,6 +20,7 @@ def test_typed_slash_commands_are_defanged() -> None:
         'inform{"consent_to_share": "yes"}'
     )
     assert choose_text("//emergency", ()) == "emergency"
+    assert choose_text("/ /restart", ()) == "restart"
 
 
 def test_a_number_without_such_a_button_is_text() -> None:
