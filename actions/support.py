@@ -16,8 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import runtime
-from bot.core.directory import Service, SupportNeed, format_service
-from bot.core.directory_model import NEED_TAGS
+from bot.core.directory import NEED_TAGS, Service, SupportNeed, format_service
 from bot.core.firewall import REDACTION_MARK
 from bot.core.languages import latest_language
 from bot.core.locale import catalogue

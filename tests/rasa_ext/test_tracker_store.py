@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text, update
 
 from bot.core.config import PROJECT_ROOT, load_settings
 from bot.core.crypto import FrontEndKey, TamperedCiphertextError
-from bot.rasa_ext.tracker_vault import (
+from bot.core.tracker_vault import (
     RedisTrackerVault,
     SqlTrackerVault,
     TrackerVault,

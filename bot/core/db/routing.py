@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.core.audit import Actor, append_audit
+from bot.core.db.audit import Actor, append_audit
+from bot.core.db.models import Handoff, HandoffStatus, Organisation
 from bot.core.errors import LanternError
-from bot.core.models import Handoff, HandoffStatus, Organisation
 from bot.core.report_fields import ENGLISH_REGIONS, HELP_TYPES, NATIONS
 
 logger = logging.getLogger(__name__)

@@ -27,12 +27,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.core.audit import Actor, append_audit
-from bot.core.directory import Directory, DirectoryEntryError, Service, uk_today
-from bot.core.directory_file import parse_service
+from bot.core.db.audit import Actor, append_audit
+from bot.core.db.models import DirectoryEntry, Staff
+from bot.core.directory import Directory, DirectoryEntryError, Service, parse_service, uk_today
 from bot.core.errors import LanternError
 from bot.core.firewall import Firewall, default_firewall
-from bot.core.models import DirectoryEntry, Staff
 
 logger = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from bot.core.audit import Actor, verify_chain
-from bot.core.models import AuditEntry, Handoff, HandoffStatus, Organisation, Urgency, new_id
-from bot.core.routing import (
+from bot.core.db.audit import Actor, verify_chain
+from bot.core.db.models import AuditEntry, Handoff, HandoffStatus, Organisation, Urgency, new_id
+from bot.core.db.routing import (
     KEEP,
     Coverage,
     CoverageError,

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session
 
-from bot.core.audit import (
+from bot.core.db.audit import (
     PERSON,
     SYSTEM,
     Actor,
@@ -20,7 +20,7 @@ from bot.core.audit import (
     run_verify_command,
     verify_chain,
 )
-from bot.core.models import AuditEntry
+from bot.core.db.models import AuditEntry
 
 STAFF_ID = "5" * 32
 CASE_ID = "c" * 32

@@ -8,14 +8,14 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import Engine, event
 
-from bot.core.audit import PERSON, Actor
 from bot.core.crypto import KdfParams
+from bot.core.db.audit import PERSON, Actor
+from bot.core.db.counts import audit_position, opened_since
+from bot.core.db.keys import provision_organisation
+from bot.core.db.models import HandoffStatus, Urgency
+from bot.core.db.store import HandoffFields, Store
 from bot.core.firewall import Firewall
-from bot.core.handoff_counts import audit_position, opened_since
-from bot.core.keys import provision_organisation
-from bot.core.models import HandoffStatus, Urgency
 from bot.core.pseudonym import pseudonym_for
-from bot.core.store import HandoffFields, Store
 
 KEY = b"pseudonym key for tests, 32 bytes+"
 

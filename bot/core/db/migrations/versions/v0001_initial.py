@@ -1,6 +1,6 @@
 """Initial schema: organisations, keys, staff, handoffs, threads, outbox, chat links, audit log.
 
-Timestamps are naive UTC (see ``bot.core.models.UTCDateTime``).
+Timestamps are naive UTC (see ``bot.core.db.models.UTCDateTime``).
 
 Revision ID: 0001
 Revises:

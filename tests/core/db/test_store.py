@@ -13,7 +13,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, select, text
 
-from bot.core.audit import Actor
 from bot.core.crypto import (
     FrontEndKey,
     KdfParams,
@@ -22,20 +21,21 @@ from bot.core.crypto import (
     WrongPassphraseError,
     envelope_key_id,
 )
-from bot.core.firewall import REDACTION_MARK, Firewall
-from bot.core.keys import (
+from bot.core.db.audit import Actor
+from bot.core.db.keys import (
     Provisioned,
     provision_organisation,
     recover_organisation_keys,
     rotate_organisation_key,
     unlock_organisation_keys,
 )
-from bot.core.migrations import create_engine_for
-from bot.core.models import AuditEntry, Author, Base, CaseNote, HandoffStatus, Urgency
+from bot.core.db.migrations import create_engine_for
+from bot.core.db.models import AuditEntry, Author, Base, CaseNote, HandoffStatus, Urgency
+from bot.core.db.store import HandoffFields, Store, StoreError, caseworker_reply_key
+from bot.core.firewall import REDACTION_MARK, Firewall
 from bot.core.pseudonym import pseudonym_for
-from bot.core.store import HandoffFields, Store, StoreError, caseworker_reply_key
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 ADMIN_PASSPHRASE = "admin passphrase for tests"
 KEY = b"pseudonym key for tests, 32 bytes+"
 PERSON = pseudonym_for(111111111, KEY)

@@ -1,7 +1,7 @@
 """Reading ``data/services/directory.yml``: every entry checked, none unsourced.
 
 :func:`parse_service` is the one validator for a service entry: the file loader and the
-supervisors' console edits (``bot.core.directory_edits``) both go through it, so an entry the
+supervisors' console edits (``bot.core.db.directory_edits``) both go through it, so an entry the
 file would refuse can never arrive through the database either.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from bot.core.directory_model import (
+from bot.core.directory.model import (
     DAYS,
     KIND_LABELS,
     NATIONS,

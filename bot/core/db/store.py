@@ -1,7 +1,7 @@
 """The store: every write seals free text first, every change is audited, nothing connects early.
 
 Free text reaches the database only through :func:`seal_report_for_organisation` or the relay
-(``bot.core.relay``: :meth:`Store.add_thread_message`, :meth:`Store.enqueue_delivery`), each of
+(``bot.core.db.relay``: :meth:`Store.add_thread_message`, :meth:`Store.enqueue_delivery`), each of
 which runs the immigration firewall on every string before sealing. Plain columns accept only
 the closed vocabularies of ``bot.core.report_fields`` and pseudonyms, never raw ids. This module
 keeps the case itself (draft, status, report) and its erasure and retention; callers import
@@ -20,7 +20,6 @@ from sqlalchemy import CursorResult, Delete, delete, select
 from sqlalchemy.orm import Session
 
 from bot.core import report_fields
-from bot.core.audit import PERSON, SYSTEM, Actor, VerificationResult, append_audit, verify_chain
 from bot.core.crypto import (
     Binding,
     OrganisationPrivateKey,
@@ -28,9 +27,10 @@ from bot.core.crypto import (
     open_as_organisation,
     seal_for_organisation,
 )
-from bot.core.keys import active_organisation_key
-from bot.core.migrations import create_engine_for, upgrade_database
-from bot.core.models import (
+from bot.core.db.audit import PERSON, SYSTEM, Actor, VerificationResult, append_audit, verify_chain
+from bot.core.db.keys import active_organisation_key
+from bot.core.db.migrations import create_engine_for, upgrade_database
+from bot.core.db.models import (
     CaseNote,
     ChatLink,
     Handoff,
@@ -40,8 +40,8 @@ from bot.core.models import (
     Urgency,
     new_id,
 )
-from bot.core.relay import CASEWORKER_REPLY_PREFIX, Delivery, Relay, caseworker_reply_key
-from bot.core.store_base import (
+from bot.core.db.relay import CASEWORKER_REPLY_PREFIX, Delivery, Relay, caseworker_reply_key
+from bot.core.db.store_base import (
     REPORT_FORMAT,
     Redactor,
     StoreError,

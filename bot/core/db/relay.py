@@ -3,7 +3,7 @@
 Three parts, each sealed at rest: the case thread (redacted, sealed for the organisation), the
 outbox the front end delivers from (redacted, sealed for the front end) and the chat links that
 say where to deliver (the Telegram chat id, sealed for the front end, kept only for a while).
-``Store`` inherits all of it, so callers keep using ``bot.core.store.Store``.
+``Store`` inherits all of it, so callers keep using ``bot.core.db.store.Store``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 
-from bot.core.audit import PERSON, SYSTEM, Actor, append_audit
 from bot.core.crypto import (
     Binding,
     FrontEndKey,
@@ -25,8 +24,9 @@ from bot.core.crypto import (
     seal_for_front_end,
     seal_for_organisation,
 )
-from bot.core.keys import active_organisation_key
-from bot.core.models import (
+from bot.core.db.audit import PERSON, SYSTEM, Actor, append_audit
+from bot.core.db.keys import active_organisation_key
+from bot.core.db.models import (
     Author,
     ChatLink,
     Handoff,
@@ -35,7 +35,7 @@ from bot.core.models import (
     ThreadMessage,
     new_id,
 )
-from bot.core.store_base import (
+from bot.core.db.store_base import (
     REPORT_FORMAT,
     StoreBase,
     StoreError,

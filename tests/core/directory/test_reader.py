@@ -12,8 +12,7 @@ import pytest
 import yaml
 
 from bot.core.config import DATA_DIR
-from bot.core.directory import Directory, DirectoryEntryError
-from bot.core.directory_file import parse_service
+from bot.core.directory import Directory, DirectoryEntryError, parse_service
 
 DIRECTORY_FILE = DATA_DIR / "services" / "directory.yml"
 TODAY = datetime.date(2026, 12, 2)

@@ -21,11 +21,10 @@ import yaml
 from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.orm import Session
 
-from bot.core.audit import Actor, verify_chain
 from bot.core.config import DATA_DIR
 from bot.core.crypto import KdfParams
-from bot.core.directory import Directory, DirectoryEntryError, SupportNeed
-from bot.core.directory_edits import (
+from bot.core.db.audit import Actor, verify_chain
+from bot.core.db.directory_edits import (
     AUDIT_ACTION,
     DirectoryEditRefusedError,
     LiveDirectory,
@@ -34,9 +33,10 @@ from bot.core.directory_edits import (
     merged_directory,
     save_edit,
 )
-from bot.core.keys import provision_organisation
-from bot.core.models import AuditEntry, DirectoryEntry
-from bot.core.store import Store
+from bot.core.db.keys import provision_organisation
+from bot.core.db.models import AuditEntry, DirectoryEntry
+from bot.core.db.store import Store
+from bot.core.directory import Directory, DirectoryEntryError, SupportNeed
 
 DIRECTORY_FILE = DATA_DIR / "services" / "directory.yml"
 NOW = datetime.datetime(2026, 11, 25, 12, 0, tzinfo=datetime.timezone.utc)

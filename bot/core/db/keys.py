@@ -14,7 +14,6 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.core.audit import SYSTEM, Actor, append_audit
 from bot.core.crypto import (
     DEFAULT_SUITE,
     PRODUCTION_KDF,
@@ -29,8 +28,9 @@ from bot.core.crypto import (
     wrap_organisation_key_for_recovery,
     wrap_organisation_key_for_staff,
 )
+from bot.core.db.audit import SYSTEM, Actor, append_audit
+from bot.core.db.models import Organisation, OrganisationKey, Role, Staff, WrappedKey, new_id
 from bot.core.errors import LanternError
-from bot.core.models import Organisation, OrganisationKey, Role, Staff, WrappedKey, new_id
 
 
 class KeyStoreError(LanternError):

@@ -1,7 +1,7 @@
 """What the store and the relay share: one engine, one clock, one firewall, one refusal type.
 
-Kept apart so that ``bot.core.store`` can build on ``bot.core.relay`` without either importing
-the other's internals; callers import from ``bot.core.store``, never from here.
+Kept apart so that ``bot.core.db.store`` can build on ``bot.core.db.relay`` without either importing
+the other's internals; callers import from ``bot.core.db.store``, never from here.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from typing import Protocol
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.core.db.models import Handoff
 from bot.core.errors import LanternError
 from bot.core.firewall import default_firewall
-from bot.core.models import Handoff
 from bot.core.pseudonym import is_pseudonym
 
 __all__ = [

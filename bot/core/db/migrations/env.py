@@ -6,8 +6,8 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from bot.core.config import load_settings
-from bot.core.migrations import create_engine_for
-from bot.core.models import Base
+from bot.core.db.migrations import create_engine_for
+from bot.core.db.models import Base
 
 
 def _run(connection: Connection) -> None:

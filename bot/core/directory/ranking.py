@@ -1,7 +1,7 @@
 """The advice-services directory: load it, rank it for a need, show one service as a short card.
 
 Facts live in ``data/services/directory.yml``, and supervisors' console edits
-(``bot.core.directory_edits``) replace or add services on top of it. Every entry carries a source
+(``bot.core.db.directory_edits``) replace or add services on top of it. Every entry carries a source
 URL and the date it was verified, and the one validator refuses an entry without them, so nothing
 unsourced reaches a victim.
 Ranking is a plain weighted score (``_score``) rather than anything learned, so a caseworker can
@@ -18,46 +18,17 @@ from pathlib import Path
 from typing import Any
 
 from bot.core import config
-from bot.core.directory_file import check_unique_ids, read_directory_file
-from bot.core.directory_model import (
-    DAYS,
+from bot.core.directory.model import (
     NATIONS,
-    NEED_TAGS,
     ContactRoute,
-    DirectoryEntryError,
     EmergencyRoute,
-    NaiveDatetimeError,
-    OpeningHours,
     Service,
     SupportNeed,
-    UnknownNeedError,
-    london_time,
     uk_today,
 )
+from bot.core.directory.reader import check_unique_ids, read_directory_file
 from bot.core.languages import BY_CODE, LANGUAGES
 from bot.core.locale import Catalogue
-
-# The directory's types live in directory_model and its file reader in directory_file; callers
-# import all of them from here.
-__all__ = [
-    "DAYS",
-    "NATIONS",
-    "NEED_TAGS",
-    "ContactRoute",
-    "Directory",
-    "DirectoryEntryError",
-    "EmergencyRoute",
-    "NaiveDatetimeError",
-    "OpeningHours",
-    "Service",
-    "SupportNeed",
-    "UnknownNeedError",
-    "default_directory",
-    "format_service",
-    "london_time",
-    "uk_today",
-]
-
 
 # Needs few services cover: a service that has the expertise beats a generalist that is nearer.
 SPECIALIST_TAGS = frozenset(

@@ -11,7 +11,7 @@ import secrets
 from pathlib import Path
 
 from bot.core.config import Settings
-from bot.core.store import Store, create_engine_for
+from bot.core.db.store import Store, create_engine_for
 
 
 def write_private_file(path: Path, text: str) -> None:

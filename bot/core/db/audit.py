@@ -19,8 +19,8 @@ from typing import TextIO
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
+from bot.core.db.models import ID_CHARS, AuditEntry
 from bot.core.errors import LanternError
-from bot.core.models import ID_CHARS, AuditEntry
 
 GENESIS_HASH = "0" * 64
 _TOKEN = re.compile(r"[a-z][a-z0-9_.]{0,39}")
