@@ -10,12 +10,13 @@ from typing import Any
 
 from bot.core.firewall import REDACTION_MARK, Firewall
 from bot.core.locale import Catalogue
-from bot.core.message_metadata import DOCUMENTS_WITHHELD_KEY, SAFETY_SIGNAL_KEY
+from bot.core.message_metadata import (
+    DOCUMENTS_WITHHELD_KEY,
+    EMERGENCY_PAYLOAD,
+    PERSON_PAYLOAD,
+    SAFETY_SIGNAL_KEY,
+)
 from bot.core.safety import SafetyNet, SafetySignal
-
-# The buttons that end every turn, so a reply is never a dead end.
-EMERGENCY_PAYLOAD = "/emergency"
-PERSON_PAYLOAD = "/talk_to_person"
 
 # A button payload is an intent name, optionally with entities whose values are fixed ids.
 _PAYLOAD = re.compile(r"/(?P<intent>[a-z_]{1,40})(?P<entities>\{[^{}]{0,200}\})?")

@@ -15,13 +15,13 @@ import yaml
 from bot.core.directory import default_directory
 from bot.core.languages import ENGLISH
 from bot.core.locale import catalogue
+from bot.core.message_metadata import EMERGENCY_PAYLOAD, PERSON_PAYLOAD
 from bot.frontdoor.rasa_client import BotMessage
-from bot.rasa_ext.turn_rules import WAY_OUT_BUTTONS
 
 from .conftest import Conversation, text_of
 
 HELD_OUT = Path(__file__).resolve().parents[1] / "nlu" / "emergency_heldout.yml"
-WAY_OUT_PAYLOADS = {button["payload"] for button in WAY_OUT_BUTTONS}
+WAY_OUT_PAYLOADS = {EMERGENCY_PAYLOAD, PERSON_PAYLOAD}
 
 
 def held_out(intent: str) -> list[tuple[str, str | None]]:
