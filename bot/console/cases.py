@@ -23,10 +23,12 @@ from bot.core.crypto import (
 from bot.core.db.audit import append_audit
 from bot.core.db.directory_edits import merged_directory
 from bot.core.db.keys import active_organisation_key
-from bot.core.db.models import Author, CaseNote, Handoff, HandoffStatus, Staff, Urgency, new_id
+from bot.core.db.models import Author, CaseNote, Handoff, HandoffStatus, Staff, new_id
 from bot.core.db.store import Store, caseworker_reply_key
-from bot.core.directory import Directory, uk_today
+from bot.core.directory import Directory
 from bot.core.errors import LanternError
+from bot.core.report_fields import Urgency
+from bot.core.uk_time import uk_today
 
 OUTCOMES = {
     "advice_given": "Advice given",

@@ -27,8 +27,9 @@ from bot.core.db.directory_edits import (
     edit_marks,
     save_edit,
 )
-from bot.core.directory import DAYS, KIND_LABELS, NATIONS, NEED_TAGS, DirectoryEntryError, uk_today
+from bot.core.directory import DAYS, KIND_LABELS, NATIONS, NEED_TAGS, DirectoryEntryError
 from bot.core.report_fields import ENGLISH_REGIONS
+from bot.core.uk_time import uk_today
 
 DIRECTORY_STALE_DAYS = 183  # about six months
 

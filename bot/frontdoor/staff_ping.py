@@ -22,8 +22,8 @@ from telegram import Bot
 from telegram.error import ChatMigrated, TelegramError
 
 from bot.core.db.counts import audit_position, opened_since
-from bot.core.db.models import Urgency
 from bot.core.db.store import Store
+from bot.core.report_fields import Urgency
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from bot.core.db.keys import unlock_organisation_keys
-from bot.core.db.models import Urgency
+from bot.core.report_fields import Urgency
 
 from .conftest import ADMIN, WORKER, World, sign_in
 

@@ -14,10 +14,11 @@ from sqlalchemy import func, select
 
 from bot.core.config import Settings
 from bot.core.db.audit import SYSTEM
-from bot.core.db.models import Handoff, HandoffStatus, Organisation, Urgency
+from bot.core.db.models import Handoff, HandoffStatus, Organisation
 from bot.core.db.store import HandoffFields, Store, create_engine_for
 from bot.core.firewall import REDACTION_MARK
 from bot.core.pseudonym import pseudonym_for
+from bot.core.report_fields import Urgency
 from tests.e2e.emulated import Lantern, Person, bot_text, sign_in_demo_caseworker
 from tests.support import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
 

@@ -16,9 +16,9 @@ from telegram import Bot
 from bot.core.config import load_settings
 from bot.core.crypto import KdfParams
 from bot.core.db.local_setup import create_local_setup
-from bot.core.db.models import Urgency
 from bot.core.db.store import Store, create_engine_for
 from bot.core.firewall import Firewall
+from bot.core.report_fields import Urgency
 from bot.frontdoor import telegram_app
 from bot.frontdoor.staff_ping import StaffPing, ping_text
 from tests.core.db.test_counts import Clock, Queue

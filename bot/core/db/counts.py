@@ -21,8 +21,9 @@ from types import MappingProxyType
 from sqlalchemy import func, select
 
 from bot.core.db.audit import PERSON
-from bot.core.db.models import AuditEntry, Handoff, HandoffStatus, Urgency
+from bot.core.db.models import AuditEntry, Handoff, HandoffStatus
 from bot.core.db.store import Store
+from bot.core.report_fields import Urgency
 
 # The action Store.set_handoff_status records; by the person it is a submission, by staff a release.
 _OPENED = f"handoff.{HandoffStatus.OPEN.value}"

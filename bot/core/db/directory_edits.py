@@ -29,9 +29,10 @@ from sqlalchemy.orm import Session
 
 from bot.core.db.audit import Actor, append_audit
 from bot.core.db.models import DirectoryEntry, Staff
-from bot.core.directory import Directory, DirectoryEntryError, Service, parse_service, uk_today
+from bot.core.directory import Directory, DirectoryEntryError, Service, parse_service
 from bot.core.errors import LanternError
 from bot.core.firewall import Firewall, default_firewall
+from bot.core.uk_time import uk_today
 
 logger = logging.getLogger(__name__)
 

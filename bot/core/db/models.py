@@ -28,6 +28,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.core.pseudonym import PSEUDONYM_HEX_CHARS
+from bot.core.report_fields import Urgency
 
 ID_CHARS = 32
 KEY_ID_CHARS = 32
@@ -69,12 +70,6 @@ class HandoffStatus(str, Enum):
     CLAIMED = "claimed"
     CLOSED = "closed"
     WITHDRAWN = "withdrawn"
-
-
-class Urgency(str, Enum):
-    STANDARD = "standard"
-    HIGH = "high"
-    VERY_HIGH = "very_high"
 
 
 class Author(str, Enum):

@@ -37,7 +37,6 @@ from bot.core.db.models import (
     HandoffStatus,
     OutboxMessage,
     ThreadMessage,
-    Urgency,
     new_id,
 )
 from bot.core.db.relay import CASEWORKER_REPLY_PREFIX, Delivery, Relay, caseworker_reply_key
@@ -48,6 +47,7 @@ from bot.core.db.store_base import (
     require_handoff,
     require_pseudonym,
 )
+from bot.core.report_fields import Urgency
 
 __all__ = [
     "CASEWORKER_REPLY_PREFIX",

@@ -9,21 +9,18 @@ card. Nothing here needs a database, so the package also imports inside the Rasa
 from bot.core.directory.model import (
     DAYS,
     KIND_LABELS,
-    NATIONS,
     NEED_TAGS,
     ContactRoute,
     DirectoryEntryError,
     EmergencyRoute,
-    NaiveDatetimeError,
     OpeningHours,
     Service,
     SupportNeed,
     UnknownNeedError,
-    london_time,
-    uk_today,
 )
 from bot.core.directory.ranking import Directory, default_directory, format_service
 from bot.core.directory.reader import parse_service
+from bot.core.report_fields import NATIONS
 
 __all__ = [
     "DAYS",
@@ -34,14 +31,11 @@ __all__ = [
     "Directory",
     "DirectoryEntryError",
     "EmergencyRoute",
-    "NaiveDatetimeError",
     "OpeningHours",
     "Service",
     "SupportNeed",
     "UnknownNeedError",
     "default_directory",
     "format_service",
-    "london_time",
     "parse_service",
-    "uk_today",
 ]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from bot.core.errors import DataFileError, LanternError
 from bot.core.locale import Catalogue
+from bot.core.report_fields import NATIONS
+from bot.core.uk_time import london_time
 
 NEED_TAGS = frozenset(
     {
@@ -17,7 +18,6 @@ NEED_TAGS = frozenset(
         "counselling", "male_victims", "lgbt", "perpetrator", "suicidal", "no_benefits",
     }
 )  # fmt: skip
-NATIONS = frozenset({"england", "scotland", "wales", "northern_ireland"})
 # How each kind of contact route is named on a service card.
 KIND_LABELS = {
     "phone": "Phone",
@@ -39,10 +39,6 @@ class UnknownNeedError(LanternError, ValueError):
     """A SupportNeed names a tag or nation outside the directory's vocabulary (a caller's bug)."""
 
 
-class NaiveDatetimeError(LanternError, ValueError):
-    """Opening hours were asked about with a timestamp that has no time zone."""
-
-
 class DirectoryEntryError(DataFileError):
     """One directory entry (in the file, or a supervisor's edit) lacks a field (a source, a
     verified date...) or holds a malformed one. ``entry_id``, ``field`` and ``problem`` say
@@ -53,19 +49,6 @@ class DirectoryEntryError(DataFileError):
         self.entry_id = entry_id
         self.field = field
         self.problem = problem
-
-
-def london_time(at: datetime.datetime) -> datetime.datetime:
-    """``at`` as UK wall-clock time; a naive timestamp is refused rather than guessed at."""
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise NaiveDatetimeError("opening hours need a timezone-aware datetime")
-    return at.astimezone(ZoneInfo("Europe/London"))
-
-
-def uk_today(at: datetime.datetime | None = None) -> datetime.date:
-    """The date in the UK at ``at`` (default now): a "verified" date typed shortly after
-    midnight in summer is today's, though UTC still says yesterday."""
-    return london_time(at or datetime.datetime.now(datetime.timezone.utc)).date()
 
 
 @dataclass(frozen=True)

@@ -19,16 +19,16 @@ from typing import Any
 
 from bot.core import config
 from bot.core.directory.model import (
-    NATIONS,
     ContactRoute,
     EmergencyRoute,
     Service,
     SupportNeed,
-    uk_today,
 )
 from bot.core.directory.reader import check_unique_ids, read_directory_file
 from bot.core.languages import BY_CODE, LANGUAGES
 from bot.core.locale import Catalogue
+from bot.core.report_fields import NATIONS
+from bot.core.uk_time import uk_today
 
 # Needs few services cover: a service that has the expertise beats a generalist that is nearer.
 SPECIALIST_TAGS = frozenset(

@@ -19,7 +19,6 @@ import yaml
 from bot.core.directory.model import (
     DAYS,
     KIND_LABELS,
-    NATIONS,
     NEED_TAGS,
     ContactRoute,
     DirectoryEntryError,
@@ -28,7 +27,7 @@ from bot.core.directory.model import (
     Service,
 )
 from bot.core.errors import DataFileError
-from bot.core.report_fields import ENGLISH_REGIONS
+from bot.core.report_fields import ENGLISH_REGIONS, NATIONS
 
 _ID = re.compile(r"[a-z0-9_]+")
 _HTTPS_URL = re.compile(r"https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(/\S*)?")

@@ -12,10 +12,11 @@ from bot.core.crypto import KdfParams
 from bot.core.db.audit import PERSON, Actor
 from bot.core.db.counts import audit_position, opened_since
 from bot.core.db.keys import provision_organisation
-from bot.core.db.models import HandoffStatus, Urgency
+from bot.core.db.models import HandoffStatus
 from bot.core.db.store import HandoffFields, Store
 from bot.core.firewall import Firewall
 from bot.core.pseudonym import pseudonym_for
+from bot.core.report_fields import Urgency
 
 KEY = b"pseudonym key for tests, 32 bytes+"
 

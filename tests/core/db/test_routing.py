@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from bot.core.db.audit import Actor, verify_chain
-from bot.core.db.models import AuditEntry, Handoff, HandoffStatus, Organisation, Urgency, new_id
+from bot.core.db.models import AuditEntry, Handoff, HandoffStatus, Organisation, new_id
 from bot.core.db.routing import (
     KEEP,
     Coverage,
@@ -22,6 +22,7 @@ from bot.core.db.routing import (
     route_handoff,
     set_organisation_coverage,
 )
+from bot.core.report_fields import Urgency
 
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)
 ADMIN = Actor("admin", new_id())

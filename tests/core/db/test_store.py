@@ -30,10 +30,11 @@ from bot.core.db.keys import (
     unlock_organisation_keys,
 )
 from bot.core.db.migrations import create_engine_for
-from bot.core.db.models import AuditEntry, Author, Base, CaseNote, HandoffStatus, Urgency
+from bot.core.db.models import AuditEntry, Author, Base, CaseNote, HandoffStatus
 from bot.core.db.store import HandoffFields, Store, StoreError, caseworker_reply_key
 from bot.core.firewall import REDACTION_MARK, Firewall
 from bot.core.pseudonym import pseudonym_for
+from bot.core.report_fields import Urgency
 
 ROOT = Path(__file__).resolve().parents[3]
 ADMIN_PASSPHRASE = "admin passphrase for tests"

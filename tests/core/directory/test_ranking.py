@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -13,7 +12,6 @@ import yaml
 from bot.core.config import DATA_DIR
 from bot.core.directory import (
     Directory,
-    NaiveDatetimeError,
     Service,
     SupportNeed,
     UnknownNeedError,
@@ -22,9 +20,9 @@ from bot.core.directory import (
 )
 from bot.core.languages import ENGLISH
 from bot.core.locale import catalogue, catalogues
+from bot.core.uk_time import LONDON, NaiveDatetimeError
 
 DIRECTORY_FILE = DATA_DIR / "services" / "directory.yml"
-LONDON = ZoneInfo("Europe/London")
 UTC = datetime.timezone.utc
 ENGLISH_TEXTS = catalogue(ENGLISH)
 MONDAY_10AM = datetime.datetime(2026, 11, 30, 10, 0, tzinfo=LONDON)
