@@ -1,4 +1,4 @@
-"""Sealed storage for Rasa's trackers, free of Rasa so the CLI (erase, purge) can use it too.
+"""Sealed storage for Rasa's trackers, free of Rasa so the CLI and the front end can use it too.
 
 A tracker holds what the person typed (after the firewall), parse data and slot values, so it is
 sealed with ``seal_for_front_end`` under the tracker key before it is written, bound to its
@@ -7,7 +7,8 @@ id (already a keyed HMAC pseudonym) and the time of the last write. Idle tracker
 drops them by TTL; SQL deletes them when read after expiry and in :meth:`TrackerVault.purge`.
 
 Runs on Python 3.10 with SQLAlchemy 1.4 and redis-py 4 (inside Rasa) and on 3.11 with
-SQLAlchemy 2 and redis-py 8 (the CLI), so it uses only the SQLAlchemy Core API common to both.
+SQLAlchemy 2 and redis-py 8 (the CLI and the front end), so it uses only the SQLAlchemy Core API
+common to both; that is why it lives in the shared core rather than beside the Rasa plug-ins.
 """
 
 from __future__ import annotations
