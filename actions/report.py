@@ -11,14 +11,15 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import runtime
-from actions.support import language_of, need_from, now_in_london, send_services
-from bot.core.audit import PERSON
+from actions.support import language_of, need_from, send_services
+from bot.core.db.audit import PERSON
+from bot.core.db.models import HandoffStatus
+from bot.core.db.routing import RoutingNeed, route_handoff
+from bot.core.db.store import HandoffFields
 from bot.core.errors import LanternError
 from bot.core.languages import LANGUAGE_KEY as LANGUAGE
-from bot.core.models import HandoffStatus, Urgency
-from bot.core.report_fields import NOT_GIVEN, RED_FLAGS, YES, urgency_level
-from bot.core.routing import RoutingNeed, route_handoff
-from bot.core.store import HandoffFields
+from bot.core.report_fields import NOT_GIVEN, RED_FLAGS, YES, Urgency, urgency_level
+from bot.core.uk_time import now_in_london
 
 logger = logging.getLogger(__name__)
 

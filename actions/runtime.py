@@ -10,9 +10,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 from bot.core.config import Settings, load_settings
+from bot.core.db.directory_edits import LiveDirectory
+from bot.core.db.store import Store, create_engine_for
 from bot.core.directory import Directory, default_directory
-from bot.core.directory_edits import LiveDirectory
-from bot.core.store import Store, create_engine_for
 
 # Supervisors' edits reach people within this many seconds; see LiveDirectory for the figures.
 DIRECTORY_MAX_AGE_SECONDS = 30.0

@@ -9,8 +9,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import runtime
-from actions.support import now_in_london, send_services
+from actions.support import send_services
 from bot.core.safety import PlannedHarm, default_safety_net
+from bot.core.uk_time import now_in_london
 
 # Directory ids; the numbers, hours and notes (the Forced Marriage Unit's out-of-hours line)
 # come from data/services/directory.yml, never from here.

@@ -9,21 +9,19 @@ from __future__ import annotations
 
 import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import runtime
-from bot.core.directory import Service, SupportNeed, format_service
-from bot.core.directory_model import NEED_TAGS
+from bot.core.directory import NEED_TAGS, Service, SupportNeed, format_service
 from bot.core.firewall import REDACTION_MARK
 from bot.core.languages import latest_language
 from bot.core.locale import catalogue
 from bot.core.needs import HeardNeeds, read_needs
+from bot.core.uk_time import now_in_london
 
-LONDON = ZoneInfo("Europe/London")
 # Intents whose request already says what kind of help is wanted.
 HELP_FOR_INTENT = {"talk_to_person": frozenset({"talk"})}
 # Keeping someone's documents is abuse whose way out usually runs through independent advice:
@@ -33,10 +31,6 @@ DOCUMENTS_TAGS = frozenset({"emotional", "legal"})
 # Said in their words, these describe the help they need rather than what was done to them, so
 # the general domestic-abuse services still count beside them.
 HELP_TAGS = frozenset({"safe_place", "children", "lgbt"})
-
-
-def now_in_london() -> datetime.datetime:
-    return datetime.datetime.now(tz=LONDON)
 
 
 def language_of(tracker: Tracker) -> str:

@@ -96,13 +96,13 @@ def _days(raw: str) -> int:
 
 def _records_command(args: argparse.Namespace, settings: Settings) -> int:
     """``audit-verify``, ``purge`` and ``erase`` (the last two audited by the store)."""
-    from bot.core.store import Store, create_engine_for
+    from bot.core.db.store import Store, create_engine_for
 
     if args.command == "audit-verify":
-        from bot.core.audit import run_verify_command
+        from bot.core.db.audit import run_verify_command
 
         return run_verify_command(create_engine_for(settings), sys.stdout)
-    from bot.rasa_ext.tracker_vault import tracker_vault_for
+    from bot.core.tracker_vault import tracker_vault_for
 
     store, trackers = Store(create_engine_for(settings)), tracker_vault_for(settings)
     if args.command == "purge":
@@ -145,7 +145,7 @@ def _local_setup_command(args: argparse.Namespace, settings: Settings) -> int:
     import time
 
     from bot.console.demo import demo_account, demo_totp_code, seed_demo_organisation
-    from bot.core.local_setup import create_local_setup
+    from bot.core.db.local_setup import create_local_setup
 
     if args.command == "demo-code":
         print(demo_totp_code(demo_account(settings), time.time()))

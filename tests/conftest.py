@@ -16,8 +16,8 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from bot.core.crypto import KdfParams
+from bot.core.db.migrations import create_engine_for, upgrade_database
 from bot.core.firewall import Firewall, default_firewall
-from bot.core.migrations import create_engine_for, upgrade_database
 
 POSTGRES_URL = os.environ.get(
     "LANTERN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -11,7 +11,7 @@ import yaml
 
 from bot.console.demo import seed_demo_organisation
 from bot.core.config import Settings
-from bot.core.local_setup import create_local_setup
+from bot.core.db.local_setup import create_local_setup
 
 ROOT = Path(__file__).resolve().parents[1]
 # A test run must leave the tree clean, so screenshots go to the ignored var/ unless the README's

@@ -10,11 +10,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select, text
 
-from bot.core.audit import PERSON
 from bot.core.config import PROJECT_ROOT, Settings, load_settings
-from bot.core.models import AuditEntry, Handoff, HandoffStatus, Organisation
-from bot.core.store import HandoffFields, Store, create_engine_for
-from bot.rasa_ext.tracker_vault import tracker_vault_for
+from bot.core.db.audit import PERSON
+from bot.core.db.models import AuditEntry, Handoff, HandoffStatus, Organisation
+from bot.core.db.store import HandoffFields, Store, create_engine_for
+from bot.core.tracker_vault import tracker_vault_for
 
 APP_PYTHON = PROJECT_ROOT / ".venv" / "bin" / "python"
 

@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.core.audit import SYSTEM, Actor, append_audit
 from bot.core.crypto import (
     PRODUCTION_KDF,
     KdfParams,
@@ -30,8 +29,8 @@ from bot.core.crypto import (
     verify_staff_password,
     wrap_totp_secret_for_staff,
 )
-from bot.core.errors import LanternError
-from bot.core.keys import (
+from bot.core.db.audit import SYSTEM, Actor, append_audit
+from bot.core.db.keys import (
     add_staff,
     grant_organisation_key,
     provision_organisation,
@@ -39,7 +38,8 @@ from bot.core.keys import (
     rotate_organisation_key,
     unlock_organisation_keys,
 )
-from bot.core.models import Role, Staff, WrappedKey
+from bot.core.db.models import Role, Staff, WrappedKey
+from bot.core.errors import LanternError
 
 ISSUER = "Lantern"
 MAX_FAILED_SIGN_INS = 5

@@ -30,9 +30,9 @@ from bot.console.accounts import (
 )
 from bot.core.config import Settings
 from bot.core.crypto import PRODUCTION_KDF, KdfParams
-from bot.core.models import Role
-from bot.core.routing import KEEP, Coverage, CoverageUpdate, set_organisation_coverage
-from bot.core.store import Store, create_engine_for
+from bot.core.db.models import Role
+from bot.core.db.routing import KEEP, Coverage, CoverageUpdate, set_organisation_coverage
+from bot.core.db.store import Store, create_engine_for
 
 Ask = Callable[[str], str]
 

@@ -31,8 +31,8 @@ from bot.console.web import (
 )
 from bot.core.config import Settings
 from bot.core.crypto import FrontEndKey
+from bot.core.db.store import Store, create_engine_for
 from bot.core.directory import Directory
-from bot.core.store import Store, create_engine_for
 
 
 def create_app(

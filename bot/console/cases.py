@@ -14,20 +14,21 @@ from typing import Any
 from sqlalchemy import case, select
 
 from bot.console.sessions import ConsoleSession
-from bot.core.audit import append_audit
 from bot.core.crypto import (
     Binding,
     FrontEndKey,
     open_as_organisation,
     seal_for_organisation,
 )
+from bot.core.db.audit import append_audit
+from bot.core.db.directory_edits import merged_directory
+from bot.core.db.keys import active_organisation_key
+from bot.core.db.models import Author, CaseNote, Handoff, HandoffStatus, Staff, new_id
+from bot.core.db.store import Store, caseworker_reply_key
 from bot.core.directory import Directory
-from bot.core.directory_edits import merged_directory
-from bot.core.directory_model import uk_today
 from bot.core.errors import LanternError
-from bot.core.keys import active_organisation_key
-from bot.core.models import Author, CaseNote, Handoff, HandoffStatus, Staff, Urgency, new_id
-from bot.core.store import Store, caseworker_reply_key
+from bot.core.report_fields import Urgency
+from bot.core.uk_time import uk_today
 
 OUTCOMES = {
     "advice_given": "Advice given",

@@ -19,10 +19,10 @@ from sqlalchemy import select
 from bot.console.accounts import Credentials, add_staff_member, create_organisation
 from bot.core.config import Settings
 from bot.core.crypto import PRODUCTION_KDF, KdfParams, totp_code
+from bot.core.db.local_setup import write_private_file
+from bot.core.db.models import Organisation, Role
+from bot.core.db.store import Store, create_engine_for
 from bot.core.errors import LanternError
-from bot.core.local_setup import write_private_file
-from bot.core.models import Organisation, Role
-from bot.core.store import Store, create_engine_for
 
 DEMO_ORGANISATION = "Demo Partner Charity"
 DEMO_ADMIN = "demo-admin"

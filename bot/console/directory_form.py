@@ -2,8 +2,8 @@
 shape, and the validator's verdict as a kind message next to the field it is about.
 
 The form only reshapes what was typed (lists split at commas, ticks to true or false); every
-check is the shared validator's (``bot.core.directory_file.parse_service``), run by
-``bot.core.directory_edits.save_edit``. Values travel as ``FormValues`` both ways, so a refused
+check is the shared validator's (``bot.core.directory.parse_service``), run by
+``bot.core.db.directory_edits.save_edit``. Values travel as ``FormValues`` both ways, so a refused
 form comes back holding exactly what was typed.
 """
 
@@ -15,8 +15,7 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
-from bot.core.directory import DAYS, Service
-from bot.core.directory_model import DirectoryEntryError
+from bot.core.directory import DAYS, DirectoryEntryError, Service
 
 FormValues = dict[str, Any]  # field name -> str, or list[str] for ticked boxes
 

@@ -1,6 +1,6 @@
 """The directory pages: everyone reads the advice services; supervisors and admins edit and add.
 
-Emergency routes are shown but never editable here (``bot.core.directory_edits`` refuses them
+Emergency routes are shown but never editable here (``bot.core.db.directory_edits`` refuses them
 too). A refused form comes back with what was typed and one kind message on the field at fault.
 """
 
@@ -21,15 +21,15 @@ from bot.console.directory_form import (
 )
 from bot.console.sessions import ConsoleSession
 from bot.console.web import Console
-from bot.core.directory import DAYS, NATIONS, NEED_TAGS
-from bot.core.directory_edits import (
+from bot.core.db.directory_edits import (
     DirectoryEditRefusedError,
     NoSuchServiceError,
     edit_marks,
     save_edit,
 )
-from bot.core.directory_model import KIND_LABELS, DirectoryEntryError, uk_today
+from bot.core.directory import DAYS, KIND_LABELS, NATIONS, NEED_TAGS, DirectoryEntryError
 from bot.core.report_fields import ENGLISH_REGIONS
+from bot.core.uk_time import uk_today
 
 DIRECTORY_STALE_DAYS = 183  # about six months
 

@@ -19,7 +19,7 @@ from bot.console.web import (
     CsrfRefusedError,
     new_csrf_token,
 )
-from bot.core.models import AuditEntry
+from bot.core.db.models import AuditEntry
 
 AUDIT_PAGE_ENTRIES = 200
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.console.accounts import SignedIn
-from bot.core.audit import Actor
 from bot.core.crypto import OrganisationPrivateKey
-from bot.core.models import Role
+from bot.core.db.audit import Actor
+from bot.core.db.models import Role
 
 IDLE_TIMEOUT = timedelta(minutes=15)
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from bot.core.audit import Actor, append_audit
-from bot.core.models import Handoff, HandoffStatus
-from bot.core.store import Store
+from bot.core.db.audit import Actor, append_audit
+from bot.core.db.models import Handoff, HandoffStatus
+from bot.core.db.store import Store
 
 SUPPRESS_BELOW = 5
 SUPPRESSED = "<5"

@@ -15,10 +15,10 @@ from starlette.templating import Jinja2Templates
 
 from bot.console.cases import CaseNotFoundError, Cases
 from bot.console.sessions import ConsoleSession, SessionRegistry
+from bot.core.db.models import Staff
+from bot.core.db.store import Store
 from bot.core.directory import Directory
 from bot.core.errors import LanternError
-from bot.core.models import Staff
-from bot.core.store import Store
 
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "lantern_session"

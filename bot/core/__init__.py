@@ -1,6 +1,12 @@
-"""The small shared core both trust zones use: settings, errors, firewall, safety net, directory.
+"""The shared core both trust zones use, in two parts that differ in where they may run.
 
-Modules here must also import on Python 3.10 with only the standard library and PyYAML, because
-the Rasa server process (its own Python 3.10 virtual environment) loads the firewall and the
-safety net through ``bot.rasa_ext``.
+Everything directly in ``bot.core`` (settings, errors, pseudonyms, the firewall and safety net
+with their lexicons, languages and texts, report fields, ``crypto``, ``directory`` and the
+sealed ``tracker_vault``) must also import inside the Rasa server: Python 3.10 with its own
+virtual environment, where SQLAlchemy is 1.4. ``tracker_vault`` is the one module there that
+uses SQLAlchemy, and only the Core API the two versions share.
+
+``bot.core.db`` needs SQLAlchemy 2 and Alembic and is imported only by the Python 3.11
+processes (front end, action server, console, CLI); nothing outside it in ``bot.core`` may
+import it.
 """

@@ -1,4 +1,6 @@
-"""Keys of the metadata the front door channel puts on a message, read off the text as typed.
+"""What the front door and Rasa agree on about a message: metadata keys and way-out payloads.
+
+The metadata keys are put on a message by the front door channel, read off the text as typed.
 
 Rasa and the actions only ever see firewalled text, and the firewall may remove a whole
 sentence; what that sentence told of danger or of documents kept from the person travels here.
@@ -11,3 +13,8 @@ from __future__ import annotations
 SAFETY_SIGNAL_KEY = "safety_signal"
 # True when someone takes, hides or keeps the person's documents: an abuse kind.
 DOCUMENTS_WITHHELD_KEY = "documents_withheld"
+
+# The way-out buttons: the Rasa channel appends them to a turn and the Telegram front end draws
+# the same "talk to a person" button, so both must send the payload Rasa's rules expect.
+EMERGENCY_PAYLOAD = "/emergency"
+PERSON_PAYLOAD = "/talk_to_person"

@@ -8,6 +8,7 @@ red-flag answers and is a level, never a score.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import Enum
 
 NOT_GIVEN = "not_given"
 YES, NO = "yes", "no"
@@ -46,7 +47,17 @@ HELP_TYPES = frozenset(
     {"talk", "safety_plan", "safe_place", "legal", "children", "counselling", "caseworker"}
 )
 CONTACT_TIMES = frozenset({"morning", "afternoon", "evening", "any_time"})
-URGENCY_LEVELS = ("standard", "high", "very_high")
+
+
+class Urgency(str, Enum):
+    """The urgency level a report is kept and queued under; the values are the database's."""
+
+    STANDARD = "standard"
+    HIGH = "high"
+    VERY_HIGH = "very_high"
+
+
+URGENCY_LEVELS = tuple(level.value for level in Urgency)
 
 # The red-flag questions, asked only when the person agrees. Each alone is a known marker of
 # serious harm; the first three are the strongest markers of risk of homicide.
@@ -68,7 +79,7 @@ def urgency_level(answers: Mapping[str, object]) -> str:
     """standard, high or very_high from the red-flag answers, recency and whether it goes on."""
     raised = {flag for flag in RED_FLAGS if answers.get(flag) == YES}
     if raised & GRAVEST_FLAGS or len(raised) >= MANY_FLAGS:
-        return "very_high"
+        return Urgency.VERY_HIGH.value
     if raised or (answers.get("last_happened") in RECENT and answers.get("ongoing") == YES):
-        return "high"
-    return "standard"
+        return Urgency.HIGH.value
+    return Urgency.STANDARD.value

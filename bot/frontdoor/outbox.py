@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from bot.core.crypto import FrontEndKey
-from bot.core.store import Delivery, Store, StoreError
+from bot.core.db.store import Delivery, Store, StoreError
 
 logger = logging.getLogger(__name__)
 

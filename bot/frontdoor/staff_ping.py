@@ -21,9 +21,9 @@ from collections.abc import Mapping
 from telegram import Bot
 from telegram.error import ChatMigrated, TelegramError
 
-from bot.core.handoff_counts import audit_position, opened_since
-from bot.core.models import Urgency
-from bot.core.store import Store
+from bot.core.db.counts import audit_position, opened_since
+from bot.core.db.store import Store
+from bot.core.report_fields import Urgency
 
 logger = logging.getLogger(__name__)
 

@@ -28,17 +28,17 @@ from telegram.ext import filters as f
 
 from bot.core.config import Settings
 from bot.core.crypto import FrontEndKey
+from bot.core.db.store import Delivery, Store, create_engine_for
 from bot.core.languages import ENGLISH
 from bot.core.locale import catalogue, catalogues
 from bot.core.log_hygiene import install_log_hygiene
-from bot.core.store import Delivery, Store, create_engine_for
+from bot.core.tracker_vault import tracker_vault_for
 from bot.frontdoor.flood import FloodControl
 from bot.frontdoor.outbox import OutboxCourier
 from bot.frontdoor.rasa_client import RasaFrontDoorClient
 from bot.frontdoor.staff_ping import STAFF_PING_SECONDS, StaffPing
 from bot.frontdoor.telegram_frontend import FrontEnd
 from bot.frontdoor.telegram_render import menu
-from bot.rasa_ext.tracker_vault import tracker_vault_for
 
 logger = logging.getLogger(__name__)
 

@@ -19,19 +19,19 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.core.crypto import FrontEndKey
+from bot.core.db.store import Delivery, Store
 from bot.core.errors import AssistantUnavailableError, LanternError
 from bot.core.languages import ENGLISH, from_telegram_hint
 from bot.core.locale import Catalogue, catalogue
 from bot.core.pseudonym import pseudonym_for
 from bot.core.safety import SafetySignal, default_safety_net
-from bot.core.store import Delivery, Store
+from bot.core.tracker_vault import TrackerVault
 from bot.frontdoor import telegram_render as say
 from bot.frontdoor.language_id import LanguageGuesser
 from bot.frontdoor.memory import ChatTrail, Waiting, WaitingRoom
 from bot.frontdoor.rasa_client import BotMessage, RasaFrontDoorClient
 from bot.frontdoor.terminal import RESTART_PAYLOAD
 from bot.frontdoor.when_down import reply_when_down
-from bot.rasa_ext.tracker_vault import TrackerVault
 
 logger = logging.getLogger(__name__)
 

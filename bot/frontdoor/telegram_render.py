@@ -14,8 +14,9 @@ from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.languages import BY_CODE, LANGUAGES
 from bot.core.locale import Catalogue, catalogue
+from bot.core.message_metadata import PERSON_PAYLOAD
+from bot.core.turn_rules import defang
 from bot.frontdoor.rasa_client import Button
-from bot.rasa_ext.turn_rules import PERSON_PAYLOAD, defang
 
 # Telegram refuses callback_data longer than this many bytes.
 CALLBACK_DATA_MAX_BYTES = 64

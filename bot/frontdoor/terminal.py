@@ -13,9 +13,9 @@ from bot.core.errors import AssistantUnavailableError
 from bot.core.languages import ENGLISH
 from bot.core.locale import catalogue
 from bot.core.pseudonym import pseudonym_for
+from bot.core.turn_rules import defang
 from bot.frontdoor.rasa_client import BotMessage, Button, RasaFrontDoorClient
 from bot.frontdoor.when_down import reply_when_down
-from bot.rasa_ext.turn_rules import defang
 
 # Ends the Rasa conversation (and with it every slot) before the terminal is wiped.
 RESTART_PAYLOAD = "/restart"

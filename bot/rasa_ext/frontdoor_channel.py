@@ -8,7 +8,6 @@ trace, never logs user text, and ends every turn with a way to emergency help an
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -21,14 +20,13 @@ from bot.core.errors import LanternError
 from bot.core.firewall import default_firewall
 from bot.core.languages import BY_CODE, LANGUAGE_KEY
 from bot.core.locale import catalogue
+from bot.core.pseudonym import is_pseudonym
 from bot.core.safety import default_safety_net
+from bot.core.turn_rules import ensure_way_out, screen_incoming
 from bot.rasa_ext import action_validation
-from bot.rasa_ext.turn_rules import ensure_way_out, screen_incoming
 
 logger = logging.getLogger(__name__)
 
-# Sender ids are HMAC-SHA256 pseudonyms (bot.core.pseudonym); anything else may be a raw id.
-_PSEUDONYM = re.compile(r"[0-9a-f]{64}")
 # Telegram caps a message at 4096 characters; the terminal chat is held to a generous multiple.
 MAX_MESSAGE_CHARS = 16_384
 
@@ -50,7 +48,7 @@ def _read_turn(request: Request) -> tuple[str, str, str | None]:
     if not isinstance(body, dict):
         raise BadTurnRequestError(400, "The request body must be a JSON object.")
     sender, text, language = body.get("sender"), body.get("message"), body.get("language")
-    if not isinstance(sender, str) or _PSEUDONYM.fullmatch(sender) is None:
+    if not isinstance(sender, str) or not is_pseudonym(sender):
         raise BadTurnRequestError(400, "The sender must be a pseudonym, never a raw account id.")
     if not isinstance(text, str):
         raise BadTurnRequestError(400, "The message must be text.")

@@ -14,7 +14,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.core.firewall import default_firewall
 from bot.core.safety import default_safety_net
-from bot.rasa_ext.turn_rules import intent_override
+from bot.core.turn_rules import intent_override
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)

@@ -7,7 +7,7 @@ very same trackers. A missing key or unreachable backend stops Rasa at start-up 
 letting it fall back to its in-memory store.
 
 Erasure: ``python -m bot erase --pseudonym HEX`` deletes the tracker through
-:func:`bot.rasa_ext.tracker_vault.tracker_vault_for`. A front end that sends ``/restart`` (the
+:func:`bot.core.tracker_vault.tracker_vault_for`. A front end that sends ``/restart`` (the
 terminal chat does on ``/exit``) also erases what was said: this store keeps only the events
 after the latest restart, so the earlier conversation is gone from storage at the next save.
 """
@@ -28,7 +28,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot.core.config import load_settings
 from bot.core.errors import ConfigurationError
 from bot.core.log_hygiene import install_log_hygiene
-from bot.rasa_ext.tracker_vault import TrackerVault, tracker_vault_for
+from bot.core.tracker_vault import TrackerVault, tracker_vault_for
 
 
 class EncryptedTrackerStore(TrackerStore, SerializedTrackerAsText):

@@ -17,13 +17,14 @@ from actions.report import (
     ActionDiscardReport,
     ActionSubmitReport,
 )
-from bot.core.audit import SYSTEM, Actor
 from bot.core.crypto import KdfParams
-from bot.core.keys import provision_organisation, unlock_organisation_keys
+from bot.core.db.audit import SYSTEM, Actor
+from bot.core.db.keys import provision_organisation, unlock_organisation_keys
+from bot.core.db.models import Handoff, HandoffStatus
+from bot.core.db.routing import set_organisation_coverage
+from bot.core.db.store import Store
 from bot.core.locale import catalogue
-from bot.core.models import Handoff, HandoffStatus, Urgency
-from bot.core.routing import set_organisation_coverage
-from bot.core.store import Store
+from bot.core.report_fields import Urgency
 
 from .conftest import SENDER, TrackerFactory
 

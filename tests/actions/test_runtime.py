@@ -14,12 +14,12 @@ from sqlalchemy import Engine
 
 from actions import runtime
 from actions.support import ActionShowSupport
-from bot.core.audit import Actor
 from bot.core.crypto import KdfParams
+from bot.core.db.audit import Actor
+from bot.core.db.directory_edits import save_edit
+from bot.core.db.keys import provision_organisation
+from bot.core.db.store import Store, create_engine_for
 from bot.core.directory import default_directory
-from bot.core.directory_edits import save_edit
-from bot.core.keys import provision_organisation
-from bot.core.store import Store, create_engine_for
 
 from .conftest import TrackerFactory
 

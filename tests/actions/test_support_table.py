@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from rasa_sdk import Tracker
@@ -13,9 +12,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import runtime, support
 from actions.support import ActionShowSupport
+from bot.core.uk_time import LONDON
 from tests.support_table import NEEDS, Row, table_rows, unfit
 
-LONDON = ZoneInfo("Europe/London")
 WEEKDAY_DAYTIME = datetime.datetime(2026, 11, 30, 10, 0, tzinfo=LONDON)  # a Monday
 NIGHT = datetime.datetime(2026, 11, 28, 3, 0, tzinfo=LONDON)  # a Saturday
 ROWS = table_rows()

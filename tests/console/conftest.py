@@ -17,11 +17,12 @@ from starlette.testclient import TestClient
 
 from bot.console.accounts import Credentials, add_staff_member, create_organisation
 from bot.console.app import create_app
-from bot.core.audit import SYSTEM
 from bot.core.config import Settings, load_settings
 from bot.core.crypto import KdfParams, totp_code
-from bot.core.models import HandoffStatus, Role, Urgency
-from bot.core.store import HandoffFields, Store
+from bot.core.db.audit import SYSTEM
+from bot.core.db.models import HandoffStatus, Role
+from bot.core.db.store import HandoffFields, Store
+from bot.core.report_fields import Urgency
 
 ADMIN = Credentials("admin", "admin passphrase 1")
 WORKER = Credentials("alice", "alice passphrase 1")

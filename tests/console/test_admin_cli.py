@@ -13,10 +13,10 @@ from bot.console.accounts import AccountError
 from bot.console.admin_cli import run_staff_command
 from bot.core.config import Settings, load_settings
 from bot.core.crypto import KdfParams, WrongPassphraseError
-from bot.core.keys import unlock_organisation_keys
-from bot.core.models import AuditEntry, Organisation, Staff
-from bot.core.routing import CoverageError
-from bot.core.store import Store, create_engine_for
+from bot.core.db.keys import unlock_organisation_keys
+from bot.core.db.models import AuditEntry, Organisation, Staff
+from bot.core.db.routing import CoverageError
+from bot.core.db.store import Store, create_engine_for
 
 Run = Callable[..., str]
 

@@ -13,7 +13,7 @@ import pytest
 import uvicorn
 
 from bot.console.app import create_app
-from bot.core.models import Urgency
+from bot.core.report_fields import Urgency
 from tests.support import CHROMIUM, CHROMIUM_ARGS, free_port
 
 from .conftest import WORKER, World

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.core.audit import Actor
 from bot.core.crypto import FrontEndKey
+from bot.core.db.audit import Actor
+from bot.core.db.directory_edits import save_edit
+from bot.core.db.models import CaseNote, Handoff, HandoffStatus, OutboxMessage, ThreadMessage
 from bot.core.directory import Directory
-from bot.core.directory_edits import save_edit
-from bot.core.models import CaseNote, Handoff, HandoffStatus, OutboxMessage, ThreadMessage, Urgency
+from bot.core.report_fields import Urgency
 
 from .conftest import ADMIN, OTHER_ADMIN, PERSON, World, sign_in
 

@@ -20,8 +20,8 @@ from bot.console.demo import (
 )
 from bot.core.config import load_settings
 from bot.core.crypto import KdfParams
-from bot.core.models import Role
-from bot.core.store import Store, create_engine_for
+from bot.core.db.models import Role
+from bot.core.db.store import Store, create_engine_for
 
 
 def test_the_demo_caseworker_signs_in_with_the_printed_details(

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bot.core.keys import unlock_organisation_keys
-from bot.core.models import Urgency
+from bot.core.db.keys import unlock_organisation_keys
+from bot.core.report_fields import Urgency
 
 from .conftest import ADMIN, WORKER, World, sign_in
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
 from bot.console import accounts
-from bot.core.models import AuditEntry
+from bot.core.db.models import AuditEntry
 
 from .conftest import WORKER, World, csrf_of, sign_in
 

@@ -64,7 +64,9 @@ def test_exceptions_keep_types_and_frames_but_not_messages(captured: io.StringIO
 
 
 def test_own_messages_are_kept_whole_and_scrubbing_is_idempotent() -> None:
-    record = logging.LogRecord("bot.core.store", logging.INFO, __file__, 1, "saved %d", (3,), None)
+    record = logging.LogRecord(
+        "bot.core.db.store", logging.INFO, __file__, 1, "saved %d", (3,), None
+    )
     assert scrub_record(scrub_record(record)).getMessage() == "saved 3"
     foreign = logging.LogRecord(
         "sanic.root", logging.INFO, __file__, 1, "Starting worker", (), None

@@ -23,11 +23,11 @@ import pytest
 import redis
 from sqlalchemy import create_engine, select, text
 
-from bot.core.audit import Actor
 from bot.core.config import Settings, load_settings
-from bot.core.keys import unlock_organisation_keys
-from bot.core.models import Handoff
-from bot.core.store import Store, create_engine_for
+from bot.core.db.audit import Actor
+from bot.core.db.keys import unlock_organisation_keys
+from bot.core.db.models import Handoff
+from bot.core.db.store import Store, create_engine_for
 from bot.devstack import Stack
 from bot.frontdoor.rasa_client import RasaFrontDoorClient
 from tests.conftest import POSTGRES_URL

@@ -12,12 +12,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from bot.core.audit import SYSTEM
 from bot.core.config import Settings
+from bot.core.db.audit import SYSTEM
+from bot.core.db.models import Handoff, HandoffStatus, Organisation
+from bot.core.db.store import HandoffFields, Store, create_engine_for
 from bot.core.firewall import REDACTION_MARK
-from bot.core.models import Handoff, HandoffStatus, Organisation, Urgency
 from bot.core.pseudonym import pseudonym_for
-from bot.core.store import HandoffFields, Store, create_engine_for
+from bot.core.report_fields import Urgency
 from tests.e2e.emulated import Lantern, Person, bot_text, sign_in_demo_caseworker
 from tests.support import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
 

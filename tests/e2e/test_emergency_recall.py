@@ -15,8 +15,8 @@ import yaml
 from bot.core.directory import default_directory
 from bot.core.languages import ENGLISH
 from bot.core.locale import catalogue
+from bot.core.message_metadata import EMERGENCY_PAYLOAD, PERSON_PAYLOAD
 from bot.frontdoor.rasa_client import BotMessage
-from bot.rasa_ext.turn_rules import EMERGENCY_PAYLOAD, PERSON_PAYLOAD
 
 from .conftest import Conversation, text_of
 

@@ -19,6 +19,8 @@ import pytest
 import yaml
 from sqlalchemy import select
 
+from bot.core.db.models import Handoff
+from bot.core.db.store import Store, create_engine_for
 from bot.core.languages import BY_CODE, LANGUAGES
 from bot.core.locale import (
     LEFT_TO_RIGHT_ISOLATE,
@@ -27,9 +29,7 @@ from bot.core.locale import (
     catalogue,
     catalogues,
 )
-from bot.core.models import Handoff
 from bot.core.pseudonym import pseudonym_for
-from bot.core.store import Store, create_engine_for
 from tests.e2e.emulated import (
     Lantern,
     Person,

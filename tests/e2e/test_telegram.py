@@ -17,8 +17,8 @@ from bot.core.config import load_settings
 from bot.core.languages import ENGLISH
 from bot.core.locale import catalogue, catalogues
 from bot.core.pseudonym import pseudonym_for
+from bot.core.tracker_vault import tracker_vault_for
 from bot.devstack import Stack
-from bot.rasa_ext.tracker_vault import tracker_vault_for
 from tests.e2e.emulated import WAIT_SECONDS, FrontEnd, Person, bot_messages, bot_text, labels
 from tests.support import free_port
 

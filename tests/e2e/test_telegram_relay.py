@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 
 from bot.console.demo import demo_account
-from bot.core.audit import SYSTEM, Actor
 from bot.core.config import Settings, load_settings
 from bot.core.crypto import FrontEndKey
-from bot.core.keys import unlock_organisation_keys
+from bot.core.db.audit import SYSTEM, Actor
+from bot.core.db.keys import unlock_organisation_keys
+from bot.core.db.models import Author, HandoffStatus, Organisation
+from bot.core.db.store import HandoffFields, Store, caseworker_reply_key, create_engine_for
 from bot.core.languages import ENGLISH
 from bot.core.locale import catalogue
-from bot.core.models import Author, HandoffStatus, Organisation
 from bot.core.pseudonym import pseudonym_for
-from bot.core.store import HandoffFields, Store, caseworker_reply_key, create_engine_for
 from tests.e2e.emulated import FrontEnd, Person, bot_text
 
 CASEWORKER = Actor("caseworker")

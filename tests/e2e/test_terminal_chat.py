@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 from bot.core.config import PROJECT_ROOT, load_settings
+from bot.core.tracker_vault import tracker_vault_for
 from bot.devstack import Stack
-from bot.rasa_ext.tracker_vault import tracker_vault_for
 from tests.support import free_port
 
 

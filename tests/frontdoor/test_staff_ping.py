@@ -15,13 +15,13 @@ from telegram import Bot
 
 from bot.core.config import load_settings
 from bot.core.crypto import KdfParams
+from bot.core.db.local_setup import create_local_setup
+from bot.core.db.store import Store, create_engine_for
 from bot.core.firewall import Firewall
-from bot.core.local_setup import create_local_setup
-from bot.core.models import Urgency
-from bot.core.store import Store, create_engine_for
+from bot.core.report_fields import Urgency
 from bot.frontdoor import telegram_app
 from bot.frontdoor.staff_ping import StaffPing, ping_text
-from tests.core.test_handoff_counts import Clock, Queue
+from tests.core.db.test_counts import Clock, Queue
 
 # The emulator's fixtures, served in-process (tests/emulator/conftest.py).
 from tests.emulator.conftest import (  # noqa: F401 - pytest fixtures, found by name

@@ -21,13 +21,13 @@ import httpx
 import pytest
 
 from bot.core.config import load_settings
+from bot.core.db.local_setup import create_local_setup
 from bot.core.languages import ENGLISH
-from bot.core.local_setup import create_local_setup
 from bot.core.locale import LEFT_TO_RIGHT_ISOLATE, POP_DIRECTIONAL_ISOLATE, catalogue
+from bot.core.message_metadata import PERSON_PAYLOAD
 from bot.frontdoor import telegram_app
 from bot.frontdoor.telegram_frontend import GREET_PAYLOAD, FrontEnd
 from bot.frontdoor.telegram_render import EMERGENCY, QUICK_EXIT
-from bot.rasa_ext.turn_rules import PERSON_PAYLOAD
 
 # The emulator's fixtures, served in-process (tests/emulator/conftest.py).
 from tests.emulator.conftest import (  # noqa: F401 - pytest fixtures, found by name

@@ -1,0 +1,91 @@
+"""The only package in the project that imports ``cryptography``; import its names from here.
+
+``sealing`` seals and opens values for the organisation and for the front end, ``passwords``
+guards everything behind a staff passphrase (the wrapped organisation key, sign-in, TOTP), and
+``envelope`` is the format both write. Kept importable on Python 3.10: Rasa's tracker store
+seals trackers with it.
+"""
+
+from bot.core.crypto.envelope import (
+    ENVELOPE_VERSION,
+    Binding,
+    KeyFormatError,
+    SealedDataError,
+    TamperedCiphertextError,
+    UnknownKeyIdError,
+    WrongKeyError,
+    WrongPassphraseError,
+    envelope_key_id,
+)
+from bot.core.crypto.passwords import (
+    MIN_PASSPHRASE_CHARS,
+    PRODUCTION_KDF,
+    TOTP_DIGITS,
+    TOTP_STEP_SECONDS,
+    KdfParams,
+    accepted_totp_step,
+    generate_recovery_code,
+    hash_staff_password,
+    new_totp_secret,
+    totp_code,
+    totp_provisioning_uri,
+    unwrap_organisation_key_as_staff,
+    unwrap_organisation_key_with_recovery_code,
+    unwrap_totp_secret_as_staff,
+    verify_staff_password,
+    wrap_organisation_key_for_recovery,
+    wrap_organisation_key_for_staff,
+    wrap_totp_secret_for_staff,
+)
+from bot.core.crypto.sealing import (
+    DEFAULT_SUITE,
+    FrontEndKey,
+    OrganisationPrivateKey,
+    OrganisationPublicKey,
+    SealingSuite,
+    generate_organisation_key,
+    open_as_front_end,
+    open_as_organisation,
+    seal_for_front_end,
+    seal_for_organisation,
+)
+
+__all__ = [
+    "DEFAULT_SUITE",
+    "ENVELOPE_VERSION",
+    "MIN_PASSPHRASE_CHARS",
+    "PRODUCTION_KDF",
+    "TOTP_DIGITS",
+    "TOTP_STEP_SECONDS",
+    "Binding",
+    "FrontEndKey",
+    "KdfParams",
+    "KeyFormatError",
+    "OrganisationPrivateKey",
+    "OrganisationPublicKey",
+    "SealedDataError",
+    "SealingSuite",
+    "TamperedCiphertextError",
+    "UnknownKeyIdError",
+    "WrongKeyError",
+    "WrongPassphraseError",
+    "accepted_totp_step",
+    "envelope_key_id",
+    "generate_organisation_key",
+    "generate_recovery_code",
+    "hash_staff_password",
+    "new_totp_secret",
+    "open_as_front_end",
+    "open_as_organisation",
+    "seal_for_front_end",
+    "seal_for_organisation",
+    "totp_code",
+    "totp_provisioning_uri",
+    "unwrap_organisation_key_as_staff",
+    "unwrap_organisation_key_with_recovery_code",
+    "unwrap_totp_secret_as_staff",
+    "verify_staff_password",
+    "wrap_organisation_key_for_recovery",
+    "wrap_organisation_key_for_staff",
+    "wrap_totp_secret_for_staff",
+]

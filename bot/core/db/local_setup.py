@@ -1,0 +1,34 @@
+"""Everything a local run needs under var/: the bot side's keys and the database schema.
+
+Idempotent: keys are never overwritten (pseudonyms would change). The demo partner charity and
+its staff are the console's business (``bot.console.demo``).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from bot.core.config import Settings
+from bot.core.db.store import Store, create_engine_for
+
+
+def write_private_file(path: Path, text: str) -> None:
+    """Create a file only this user can read; refuse to overwrite one."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(text)
+
+
+def create_local_setup(settings: Settings) -> None:
+    """Create any missing key file under var/keys and bring the database schema up to date."""
+    for key_file in (
+        settings.pseudonym_key_file,
+        settings.tracker_key_file,
+        settings.front_end_key_file,
+    ):
+        if not key_file.exists():
+            write_private_file(key_file, secrets.token_hex(32))
+    Store(create_engine_for(settings)).migrate()

@@ -1,0 +1,370 @@
+"""The store on SQLite and PostgreSQL: sealing on write, rotation, erasure, retention, delivery."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, inspect, select, text
+
+from bot.core.crypto import (
+    FrontEndKey,
+    KdfParams,
+    OrganisationPrivateKey,
+    TamperedCiphertextError,
+    WrongPassphraseError,
+    envelope_key_id,
+)
+from bot.core.db.audit import Actor
+from bot.core.db.keys import (
+    Provisioned,
+    provision_organisation,
+    recover_organisation_keys,
+    rotate_organisation_key,
+    unlock_organisation_keys,
+)
+from bot.core.db.migrations import create_engine_for
+from bot.core.db.models import AuditEntry, Author, Base, CaseNote, HandoffStatus
+from bot.core.db.store import HandoffFields, Store, StoreError, caseworker_reply_key
+from bot.core.firewall import REDACTION_MARK, Firewall
+from bot.core.pseudonym import pseudonym_for
+from bot.core.report_fields import Urgency
+
+ROOT = Path(__file__).resolve().parents[3]
+ADMIN_PASSPHRASE = "admin passphrase for tests"
+KEY = b"pseudonym key for tests, 32 bytes+"
+PERSON = pseudonym_for(111111111, KEY)
+SOMEONE_ELSE = pseudonym_for(222222222, KEY)
+MARKER = "quokka-marker-lantern"
+IMMIGRATION = "my BRP number is ZU1234567"
+FIELDS = HandoffFields(
+    urgency=Urgency.HIGH,
+    abuse_kinds=("physical", "emotional"),
+    nation="england",
+    region="london",
+    help_types=("safe_place",),
+    last_happened="this_week",
+    consent=True,
+    safe_contact_time="evening",
+)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 1, 9, 30, tzinfo=timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, days: float) -> None:
+        self.now += timedelta(days=days)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store(engine: Engine, firewall: Firewall, clock: Clock) -> Store:
+    return Store(engine, firewall=firewall, clock=clock)
+
+
+@pytest.fixture
+def org(store: Store, fast_kdf: KdfParams) -> Provisioned:
+    with store.transaction() as session:
+        return provision_organisation(
+            session, "Partner charity", ADMIN_PASSPHRASE, store.now(), kdf=fast_kdf
+        )
+
+
+@pytest.fixture
+def admin(org: Provisioned) -> Actor:
+    return Actor("admin", org.admin_staff_id)
+
+
+def unlock(store: Store, org: Provisioned) -> dict[str, OrganisationPrivateKey]:
+    with store.transaction() as session:
+        return unlock_organisation_keys(session, org.admin_staff_id, ADMIN_PASSPHRASE)
+
+
+def submit(store: Store, org: Provisioned, admin: Actor, pseudonym: str = PERSON) -> str:
+    handoff_id = store.save_handoff(pseudonym, org.organisation_id, FIELDS, {"story": MARKER})
+    store.set_handoff_status(handoff_id, HandoffStatus.OPEN, admin)
+    return handoff_id
+
+
+def test_migrated_schema_matches_the_models(engine: Engine) -> None:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_alembic_command_line_creates_the_schema(tmp_path: Path) -> None:
+    """Given an empty var/ directory, When an operator runs `alembic upgrade head`, Then the
+    configured SQLite database is created with every table."""
+    database = tmp_path / "var" / "lantern.db"
+    env = {**os.environ, "LANTERN_DATABASE_URL": f"sqlite:///{database}", "PYTHONPATH": str(ROOT)}
+    subprocess.run(
+        [sys.executable, "-m", "alembic", "-c", str(ROOT / "alembic.ini"), "upgrade", "head"],
+        check=True,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+    )
+    engine = create_engine_for(f"sqlite:///{database}")
+    assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
+
+
+def test_report_is_redacted_then_sealed_and_opens_for_staff(
+    store: Store, org: Provisioned, admin: Actor, firewall: Firewall
+) -> None:
+    """Given a report with free text and a volunteered document number, When it is saved, Then
+    the database holds only the sealed blob and the fixed choices, and staff read it redacted."""
+    report = {"story": f"{MARKER} he hit me", "details": [IMMIGRATION], "count": 2}
+    handoff_id = store.save_handoff(PERSON, org.organisation_id, FIELDS, report)
+
+    handoff = store.get_handoff(handoff_id)
+    opened = store.read_report(handoff_id, unlock(store, org), admin)
+
+    assert handoff.sealed_report is not None
+    assert MARKER.encode() not in handoff.sealed_report
+    assert (handoff.status, handoff.urgency, handoff.region) == (
+        HandoffStatus.DRAFT,
+        Urgency.HIGH,
+        "london",
+    )
+    assert handoff.abuse_kinds == ["physical", "emotional"]
+    assert opened == {
+        "story": f"{MARKER} he hit me",
+        "details": [firewall.redact(IMMIGRATION).text],
+        "count": 2,
+    }
+    assert "ZU1234567" not in str(opened)
+
+
+def test_free_text_in_a_fixed_choice_column_is_refused() -> None:
+    with pytest.raises(StoreError):
+        HandoffFields(region="I live near the Home Office in Croydon")
+
+
+def test_raw_telegram_id_is_refused_as_a_pseudonym(store: Store, org: Provisioned) -> None:
+    with pytest.raises(StoreError):
+        store.save_handoff("111111111", org.organisation_id, FIELDS, {})
+
+
+def test_report_copied_to_another_record_does_not_open(
+    store: Store, org: Provisioned, admin: Actor, engine: Engine
+) -> None:
+    first = submit(store, org, admin)
+    second = submit(store, org, admin, SOMEONE_ELSE)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE handoffs SET sealed_report = "
+                "(SELECT sealed_report FROM handoffs WHERE id = :first) WHERE id = :second"
+            ),
+            {"first": first, "second": second},
+        )
+
+    with pytest.raises(TamperedCiphertextError):
+        store.read_report(second, unlock(store, org), admin)
+
+
+def test_rotation_new_key_seals_and_old_reports_still_open(
+    store: Store, org: Provisioned, admin: Actor, fast_kdf: KdfParams
+) -> None:
+    before = submit(store, org, admin)
+    with store.transaction() as session:
+        new_key = rotate_organisation_key(
+            session,
+            org.organisation_id,
+            {org.admin_staff_id: ADMIN_PASSPHRASE},
+            org.recovery_code,
+            store.now(),
+            actor=admin,
+            kdf=fast_kdf,
+        )
+    after = submit(store, org, admin, SOMEONE_ELSE)
+    keys = unlock(store, org)
+    after_blob = store.get_handoff(after).sealed_report
+
+    assert after_blob is not None
+    assert envelope_key_id(after_blob) == new_key.key_id != org.key_id
+    assert set(keys) == {org.key_id, new_key.key_id}
+    assert store.read_report(before, keys, admin)["story"] == MARKER
+    assert store.read_report(after, keys, admin)["story"] == MARKER
+
+
+def test_wrong_passphrase_fails_and_recovery_code_works(store: Store, org: Provisioned) -> None:
+    with store.transaction() as session, pytest.raises(WrongPassphraseError):
+        unlock_organisation_keys(session, org.admin_staff_id, "not the admin passphrase")
+    with store.transaction() as session:
+        recovered = recover_organisation_keys(session, org.organisation_id, org.recovery_code)
+    assert set(recovered) == {org.key_id}
+
+
+def test_thread_messages_are_redacted_sealed_and_ordered(
+    store: Store, org: Provisioned, admin: Actor, clock: Clock
+) -> None:
+    handoff_id = submit(store, org, admin)
+    store.add_thread_message(handoff_id, Author.PERSON, f"{MARKER} and {IMMIGRATION}", admin)
+    clock.advance(0.01)
+    store.add_thread_message(handoff_id, Author.STAFF, "We can call you this evening.", admin)
+
+    thread = store.read_thread(handoff_id, unlock(store, org), admin)
+
+    assert [author for author, _, _ in thread] == [Author.PERSON, Author.STAFF]
+    assert MARKER in thread[0][2] and "ZU1234567" not in thread[0][2]
+
+
+def test_the_persons_answer_joins_their_newest_open_case_redacted(
+    store: Store, org: Provisioned, admin: Actor, clock: Clock
+) -> None:
+    """Given two cases of the person, the newer one claimed, When they answer their caseworker,
+    Then the answer joins the newer case's thread with immigration detail removed; once that
+    case and the older one are closed there is nowhere to put an answer."""
+    older = submit(store, org, admin)
+    clock.advance(0.01)
+    newer = submit(store, org, admin)
+    store.set_handoff_status(newer, HandoffStatus.CLAIMED, admin, claimed_by=org.admin_staff_id)
+
+    message_id = store.add_message_from_person(PERSON, f"{MARKER} and {IMMIGRATION}")
+
+    thread = store.read_thread(newer, unlock(store, org), admin)
+    assert message_id is not None
+    assert [author for author, _, _ in thread] == [Author.PERSON]
+    assert MARKER in thread[0][2] and REDACTION_MARK in thread[0][2]
+    assert "BRP" not in thread[0][2] and "ZU1234567" not in thread[0][2]
+    assert store.read_thread(older, unlock(store, org), admin) == []
+    assert store.add_message_from_person(SOMEONE_ELSE, MARKER) is None
+    for handoff_id in (older, newer):
+        store.set_handoff_status(handoff_id, HandoffStatus.CLOSED, admin)
+    assert store.add_message_from_person(PERSON, MARKER) is None
+
+
+def test_outbox_marks_a_caseworkers_reply_as_theirs(store: Store) -> None:
+    key = FrontEndKey.generate()
+    store.enqueue_delivery(PERSON, caseworker_reply_key("m1"), "Hello", key, Actor("staff"))
+    store.enqueue_delivery(PERSON, "notice.1", "Something else", key, Actor("system"))
+
+    pending = store.pending_deliveries({key.key_id: key})
+
+    assert [(d.text, d.from_caseworker) for d in pending] == [
+        ("Hello", True),
+        ("Something else", False),
+    ]
+
+
+def test_outbox_is_idempotent_and_drops_content_once_delivered(store: Store) -> None:
+    key = FrontEndKey.generate()
+    keys = {key.key_id: key}
+    first = store.enqueue_delivery(PERSON, "reply:1", f"{MARKER} reply", key, Actor("system"))
+    again = store.enqueue_delivery(PERSON, "reply:1", "a retry", key, Actor("system"))
+
+    pending = store.pending_deliveries(keys)
+    store.mark_delivered(first)
+
+    assert first == again
+    assert [(d.pseudonym, d.text) for d in pending] == [(PERSON, f"{MARKER} reply")]
+    assert store.pending_deliveries(keys) == []
+
+
+def test_chat_id_is_kept_sealed_until_expiry(store: Store, clock: Clock, engine: Engine) -> None:
+    key = FrontEndKey.generate()
+    store.remember_chat(PERSON, 555000111, key, timedelta(hours=1))
+    with engine.connect() as connection:
+        stored = connection.execute(text("SELECT sealed_chat_id FROM chat_links")).scalar_one()
+
+    assert b"555000111" not in bytes(stored)
+    assert store.chat_id_for(PERSON, {key.key_id: key}) == 555000111
+    clock.advance(1 / 24)
+    assert store.chat_id_for(PERSON, {key.key_id: key}) is None
+
+
+def test_erasure_withdraws_cases_and_deletes_everything_linked(
+    store: Store, org: Provisioned, admin: Actor, engine: Engine
+) -> None:
+    """Given a submitted case, a draft, a thread, an outbox message and a chat link, When the
+    person erases, Then the case shows as withdrawn with no content and no link to them, and
+    everything else of theirs is gone while other people's data stays."""
+    submitted = submit(store, org, admin)
+    store.add_thread_message(submitted, Author.PERSON, MARKER, admin)
+    draft = store.save_handoff(PERSON, org.organisation_id, FIELDS, {"story": MARKER})
+    others = submit(store, org, admin, SOMEONE_ELSE)
+    key = FrontEndKey.generate()
+    store.enqueue_delivery(PERSON, "reply:9", MARKER, key, admin)
+    store.remember_chat(PERSON, 42, key, timedelta(days=1))
+    with store.transaction() as session:
+        session.add(CaseNote(handoff_id=submitted, created_at=store.now(), sealed_body=b"note"))
+
+    result = store.erase_pseudonym(PERSON)
+
+    assert (result.handoffs_withdrawn, result.drafts_deleted) == (1, 1)
+    assert (result.deliveries_deleted, result.chat_links_deleted) == (1, 1)
+    withdrawn = store.get_handoff(submitted)
+    assert withdrawn.status is HandoffStatus.WITHDRAWN
+    assert (withdrawn.sealed_report, withdrawn.pseudonym) == (None, None)
+    with pytest.raises(StoreError):
+        store.get_handoff(draft)
+    assert store.read_thread(submitted, unlock(store, org), admin) == []
+    assert store.read_report(others, unlock(store, org), admin)["story"] == MARKER
+    with engine.connect() as connection:
+        notes = text("SELECT count(*) FROM case_notes WHERE handoff_id = :id")
+        assert connection.execute(notes, {"id": submitted}).scalar_one() == 0
+        for table in ("handoffs", "outbox", "chat_links"):
+            rows = connection.execute(text(f"SELECT * FROM {table}")).all()  # noqa: S608 - fixed table names.
+            assert PERSON not in str(rows)
+    assert "person.erase" in _actions(store)
+
+
+def test_purge_deletes_only_expired_data(
+    store: Store, org: Provisioned, admin: Actor, clock: Clock
+) -> None:
+    old_draft = store.save_handoff(PERSON, org.organisation_id, FIELDS, {})
+    closed = submit(store, org, admin, SOMEONE_ELSE)
+    store.set_handoff_status(closed, HandoffStatus.CLOSED, admin)
+    clock.advance(8)
+    fresh_draft = store.save_handoff(SOMEONE_ELSE, org.organisation_id, FIELDS, {})
+    open_case = submit(store, org, admin)
+
+    first = store.purge_expired()
+    clock.advance(83)
+    second = store.purge_expired()
+
+    assert (first.drafts_deleted, first.closed_deleted) == (1, 0)
+    assert (second.drafts_deleted, second.closed_deleted) == (1, 1)
+    for gone in (old_draft, closed, fresh_draft):
+        with pytest.raises(StoreError):
+            store.get_handoff(gone)
+    assert store.get_handoff(open_case).status is HandoffStatus.OPEN
+    assert _actions(store).count("retention.purge") == 2
+
+
+def test_nothing_readable_at_rest_in_the_sqlite_file(
+    sqlite_engine: Engine, firewall: Firewall, fast_kdf: KdfParams, clock: Clock
+) -> None:
+    store = Store(sqlite_engine, firewall=firewall, clock=clock)
+    with store.transaction() as session:
+        org = provision_organisation(session, "Org", ADMIN_PASSPHRASE, clock(), kdf=fast_kdf)
+    admin = Actor("admin", org.admin_staff_id)
+    handoff_id = submit(store, org, admin)
+    store.add_thread_message(handoff_id, Author.PERSON, f"{MARKER} {IMMIGRATION}", admin)
+    store.remember_chat(PERSON, 987654321, FrontEndKey.generate(), timedelta(days=1))
+    sqlite_engine.dispose()
+
+    database = Path(str(sqlite_engine.url.database)).read_bytes()
+
+    for secret in (MARKER, "ZU1234567", "987654321", "111111111", ADMIN_PASSPHRASE):
+        assert secret.encode() not in database
+
+
+def _actions(store: Store) -> list[str]:
+    with store.transaction() as session:
+        return list(session.scalars(select(AuditEntry.action).order_by(AuditEntry.seq)))
