@@ -21,13 +21,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.console import pages
 from bot.console.cases import CaseActionRefusedError, CaseNotFoundError, Cases
-from bot.console.sessions import IDLE_TIMEOUT
+from bot.console.sessions import ABSOLUTE_LIFETIME, IDLE_TIMEOUT
 from bot.console.web import (
     HERE,
-    SECURITY_HEADERS,
     Console,
     CsrfRefusedError,
     SignInRequiredError,
+    security_headers,
 )
 from bot.core.config import Settings
 from bot.core.crypto import FrontEndKey
@@ -42,6 +42,7 @@ def create_app(
     clock: Callable[[], datetime] | None = None,
     secure_cookies: bool = True,
     idle: timedelta = IDLE_TIMEOUT,
+    lifetime: timedelta = ABSOLUTE_LIFETIME,
     directory: Directory | None = None,
 ) -> Starlette:
     """The console for ``settings``; tests pass their own engine, clock and directory."""
@@ -62,9 +63,15 @@ def create_app(
         },
     )
     app.state.console = Console(
-        store, cases, directory, clock=now, secure_cookies=secure_cookies, idle=idle
+        store,
+        cases,
+        directory,
+        clock=now,
+        secure_cookies=secure_cookies,
+        idle=idle,
+        lifetime=lifetime,
     )
-    app.add_middleware(_SecurityHeaders)
+    app.add_middleware(_SecurityHeaders, headers=security_headers(secure_cookies))
     return app
 
 
@@ -82,13 +89,13 @@ def _refused(status: int, message: str | None) -> Callable[[Request, Exception],
 
 
 class _SecurityHeaders:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def __init__(self, app: ASGIApp, headers: list[tuple[bytes, bytes]]) -> None:
+        self.app, self.headers = app, headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+                message["headers"] = [*message.get("headers", []), *self.headers]
             await send(message)
 
         await self.app(scope, receive, with_headers)

@@ -12,13 +12,7 @@ from starlette.routing import Route
 from bot.console import accounts, directory_pages, stats
 from bot.console.cases import OUTCOMES
 from bot.console.report_view import report_answers
-from bot.console.web import (
-    SESSION_COOKIE,
-    SIGN_IN_CSRF_COOKIE,
-    Console,
-    CsrfRefusedError,
-    new_csrf_token,
-)
+from bot.console.web import Console, CsrfRefusedError, new_csrf_token
 from bot.core.db.models import AuditEntry
 
 AUDIT_PAGE_ENTRIES = 200
@@ -41,14 +35,14 @@ def _sign_in_form(request: Request, error: str | None, status: int) -> Response:
     console = _console(request)
     token = new_csrf_token()
     response = console.render(request, "sign_in.html", {"csrf": token, "error": error}, status)
-    console.set_cookie(response, SIGN_IN_CSRF_COOKIE, token, max_age=900)
+    console.set_cookie(response, console.sign_in_cookie, token, max_age=900)
     return response
 
 
 async def sign_in(request: Request) -> Response:
     console = _console(request)
     form = await request.form()
-    expected, offered = request.cookies.get(SIGN_IN_CSRF_COOKIE), form.get("csrf")
+    expected, offered = request.cookies.get(console.sign_in_cookie), form.get("csrf")
     if not (expected and isinstance(offered, str) and hmac.compare_digest(expected, offered)):
         raise CsrfRefusedError("missing or wrong CSRF token")
     with console.store.transaction() as db:
@@ -68,10 +62,9 @@ async def sign_in(request: Request) -> Response:
         return _sign_in_form(request, message, 401)
     session = console.sessions.start(signed_in, console.clock())
     response = _see_other("/")
-    console.set_cookie(
-        response, SESSION_COOKIE, session.token, int(console.sessions.idle.total_seconds()) * 8
-    )
-    response.delete_cookie(SIGN_IN_CSRF_COOKIE, path="/")
+    lifetime = int(console.sessions.lifetime.total_seconds())
+    console.set_cookie(response, console.session_cookie, session.token, lifetime)
+    console.delete_cookie(response, console.sign_in_cookie)
     return response
 
 
@@ -85,7 +78,7 @@ async def sign_out(request: Request) -> Response:
         console.sessions.end_all_for(session.staff_id)
     console.sessions.end(session.token)
     response = _see_other("/sign-in")
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    console.delete_cookie(response, console.session_cookie)
     return response
 
 

@@ -23,14 +23,28 @@ from bot.core.errors import LanternError
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "lantern_session"
 SIGN_IN_CSRF_COOKIE = "lantern_sign_in"
+# Browsers only accept a __Host- cookie that is Secure, Path=/ and has no Domain, so a sibling
+# subdomain or a plain-http page cannot plant or overwrite it (session fixation).
+HOST_PREFIX = "__Host-"
 SECURITY_HEADERS = [
-    (b"content-security-policy", b"default-src 'self'; frame-ancestors 'none'; form-action 'self'"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    ),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
     # Case pages hold decrypted reports: never keep them in a browser or proxy cache.
     (b"cache-control", b"no-store"),
     (b"x-frame-options", b"DENY"),
 ]
+# Only sent over https (secure cookies): a browser that once reached the console never again
+# tries plain http, where a network attacker could strip TLS. No includeSubDomains: the
+# charity's other sites under the same domain are not ours to force.
+HSTS_HEADER = (b"strict-transport-security", b"max-age=31536000")
+
+
+def security_headers(secure: bool) -> list[tuple[bytes, bytes]]:
+    return [*SECURITY_HEADERS, HSTS_HEADER] if secure else list(SECURITY_HEADERS)
 
 
 class SignInRequiredError(LanternError):
@@ -53,16 +67,20 @@ class Console:
         clock: Callable[[], datetime],
         secure_cookies: bool,
         idle: timedelta,
+        lifetime: timedelta,
     ) -> None:
         self.store, self.cases, self.directory = store, cases, directory
         self.clock = clock
         self.secure_cookies = secure_cookies
-        self.sessions = SessionRegistry(idle)
+        prefix = HOST_PREFIX if secure_cookies else ""
+        self.session_cookie = prefix + SESSION_COOKIE
+        self.sign_in_cookie = prefix + SIGN_IN_CSRF_COOKIE
+        self.sessions = SessionRegistry(idle, lifetime)
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
 
     def current(self, request: Request) -> ConsoleSession:
         """The live session, after checking it was not revoked from another process."""
-        token = request.cookies.get(SESSION_COOKIE)
+        token = request.cookies.get(self.session_cookie)
         session = self.sessions.get(token, self.clock())
         if session is None:
             raise SignInRequiredError("sign in")
@@ -102,6 +120,12 @@ class Console:
             samesite="strict",
             secure=self.secure_cookies,
             path="/",
+        )
+
+    def delete_cookie(self, response: Response, name: str) -> None:
+        # The same attributes as when set: a __Host- cookie is only replaced by a Secure one.
+        response.delete_cookie(
+            name, path="/", secure=self.secure_cookies, httponly=True, samesite="strict"
         )
 
 
