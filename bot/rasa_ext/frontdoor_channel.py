@@ -7,12 +7,14 @@ trace, never logs user text, and ends every turn with a way to emergency help an
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
+from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -29,6 +31,11 @@ logger = logging.getLogger(__name__)
 
 # Telegram caps a message at 4096 characters; the terminal chat is held to a generous multiple.
 MAX_MESSAGE_CHARS = 16_384
+# The largest legitimate body: every character of the longest message escaped the longest way
+# JSON allows (a surrogate pair, twelve bytes), plus the sender, language and punctuation. Sanic's
+# own limit is 100 MB, which lets anyone who can reach the port make Rasa buffer that much.
+MAX_BODY_BYTES = MAX_MESSAGE_CHARS * 12 + 4096
+JSON_MEDIA_TYPE = "application/json"
 
 
 class BadTurnRequestError(LanternError):
@@ -39,11 +46,31 @@ class BadTurnRequestError(LanternError):
         self.status, self.reason = status, reason
 
 
-def _read_turn(request: Request) -> tuple[str, str, str | None]:
-    """Sender, text and language of a well-formed request; raises BadTurnRequestError."""
+async def _read_body(request: Request) -> bytes:
+    """The body of a JSON request no larger than MAX_BODY_BYTES; raises BadTurnRequestError.
+
+    The route streams, so Sanic has read nothing yet: the limit holds before any byte is kept,
+    and also bounds what Sanic drains after a refusal (it then closes the connection).
+    """
+    if request.stream is not None:
+        request.stream.request_max_size = MAX_BODY_BYTES
+    # text/plain is a "simple" request a web page may send cross-origin without a preflight;
+    # insisting on JSON keeps a page open in the operator's browser from scripting a turn.
+    media_type = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+    if media_type != JSON_MEDIA_TYPE:
+        raise BadTurnRequestError(415, "Please send the message as JSON (application/json).")
     try:
-        body = request.json
-    except Exception:  # noqa: BLE001 - sanic raises several types for a bad body
+        await request.receive_body()
+    except PayloadTooLarge:
+        raise BadTurnRequestError(413, "That message is too long to take in one go.") from None
+    return request.body or b""
+
+
+def _read_turn(raw: bytes) -> tuple[str, str, str | None]:
+    """Sender, text and language of a well-formed body; raises BadTurnRequestError."""
+    try:
+        body = json.loads(raw)
+    except ValueError:  # also a body that is not text at all (UnicodeDecodeError)
         body = None
     if not isinstance(body, dict):
         raise BadTurnRequestError(400, "The request body must be a JSON object.")
@@ -80,10 +107,10 @@ class FrontDoorInput(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
-        @webhook.route("/webhook", methods=["POST"])
+        @webhook.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
             try:
-                sender, text, language = _read_turn(request)
+                sender, text, language = _read_turn(await _read_body(request))
             except BadTurnRequestError as refused:
                 return response.json({"error": refused.reason}, status=refused.status)
             collector = CollectingOutputChannel()
