@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.core.errors import ConfigurationError
+from bot.core.private_files import refuse_shared_secret_file
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = PROJECT_ROOT / "data"
@@ -169,7 +170,9 @@ def _group_chat_id(env: Mapping[str, str], variable: str) -> int | None:
 
 
 def read_secret_file(path: Path, variable: str) -> bytes:
-    """Read a secret, failing loudly when it is missing or too short to be a real key."""
+    """Read a secret, failing loudly when it is missing, open to group or others (a key another
+    local account could copy is no key), or too short to be a real key."""
+    refuse_shared_secret_file(path, variable)
     try:
         secret = path.read_bytes().strip()
     except OSError as error:

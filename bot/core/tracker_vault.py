@@ -16,7 +16,6 @@ from __future__ import annotations
 import importlib.util
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import redis
@@ -36,6 +35,7 @@ from sqlalchemy.engine import Engine, make_url
 from bot.core.config import Settings
 from bot.core.crypto import Binding, FrontEndKey, open_as_front_end, seal_for_front_end
 from bot.core.errors import ConfigurationError, LanternError
+from bot.core.private_files import private_sqlite_file
 from bot.core.pseudonym import is_pseudonym
 
 REDIS_KEY_PREFIX = "lantern:tracker:"
@@ -221,7 +221,7 @@ def _sql_url(url: str) -> str:
         driver = "psycopg" if importlib.util.find_spec("psycopg") is not None else "psycopg2"
         return str(parsed.set(drivername=f"postgresql+{driver}").render_as_string(False))
     if parsed.drivername == "sqlite" and parsed.database:
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_sqlite_file(parsed.database)
     return url
 
 

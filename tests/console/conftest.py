@@ -22,6 +22,7 @@ from bot.core.crypto import KdfParams, totp_code
 from bot.core.db.audit import SYSTEM
 from bot.core.db.models import HandoffStatus, Role
 from bot.core.db.store import HandoffFields, Store
+from bot.core.private_files import write_private_file
 from bot.core.report_fields import Urgency
 
 ADMIN = Credentials("admin", "admin passphrase 1")
@@ -117,8 +118,7 @@ def sign_in(world: World, client: TestClient, who: Credentials = WORKER) -> str:
 @pytest.fixture
 def world(engine: Engine, tmp_path: Path, fast_kdf: KdfParams) -> Iterator[World]:
     var = tmp_path / "var"
-    (var / "keys").mkdir(parents=True, exist_ok=True)
-    (var / "keys" / "front_end.key").write_text(secrets.token_hex(32))
+    write_private_file(var / "keys" / "front_end.key", secrets.token_hex(32))
     settings = load_settings({"LANTERN_VAR_DIR": str(var)})
     clock = Clock()
     store = Store(engine, clock=clock)

@@ -198,6 +198,7 @@ def test_webhook_mode_refuses_updates_without_the_right_secret(
 ) -> None:
     secret_file = tmp_path / "webhook.secret"
     secret_file.write_text(secrets.token_urlsafe(32))
+    secret_file.chmod(0o600)
     port = free_port()
     front = FrontEnd(
         stack,

@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 from bot.core.config import PROJECT_ROOT, load_settings
+from bot.core.private_files import write_private_file
 
 MARKER = "XQZ-TRACKER-MARKER-" + secrets.token_hex(4)
 RASA_PYTHON = PROJECT_ROOT / ".venv-rasa" / "bin" / "python"
@@ -59,8 +60,7 @@ def test_rasa_builds_our_store_from_endpoints_yml_and_round_trips(tmp_path: Path
     env = dict(os.environ, LANTERN_VAR_DIR=str(tmp_path), PYTHONPATH=str(PROJECT_ROOT))
     env.update(SQLALCHEMY_SILENCE_UBER_WARNING="1", RASA_TELEMETRY_ENABLED="false")
     key_file = load_settings(env).tracker_key_file
-    key_file.parent.mkdir(parents=True)
-    key_file.write_text(secrets.token_hex(32))
+    write_private_file(key_file, secrets.token_hex(32))
     result = subprocess.run(
         [
             str(RASA_PYTHON),

@@ -6,20 +6,13 @@ its staff are the console's business (``bot.console.demo``).
 
 from __future__ import annotations
 
-import os
 import secrets
-from pathlib import Path
 
 from bot.core.config import Settings
 from bot.core.db.store import Store, create_engine_for
+from bot.core.private_files import write_private_file
 
-
-def write_private_file(path: Path, text: str) -> None:
-    """Create a file only this user can read; refuse to overwrite one."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(text)
+__all__ = ["create_local_setup", "write_private_file"]
 
 
 def create_local_setup(settings: Settings) -> None:

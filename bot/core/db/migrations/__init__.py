@@ -10,6 +10,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 
 from bot.core.config import Settings
+from bot.core.private_files import private_sqlite_file
 
 _HERE = Path(__file__).resolve().parent
 
@@ -19,9 +20,7 @@ def create_engine_for(settings_or_url: Settings | str) -> Engine:
     url = settings_or_url if isinstance(settings_or_url, str) else settings_or_url.database_url
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
-        database = engine.url.database
-        if database not in (None, "", ":memory:"):
-            Path(str(database)).parent.mkdir(parents=True, exist_ok=True)
+        private_sqlite_file(engine.url.database)
         event.listen(engine, "connect", _sqlite_foreign_keys)
     return engine
 
