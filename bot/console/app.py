@@ -29,10 +29,15 @@ from bot.console.web import (
     SignInRequiredError,
     security_headers,
 )
-from bot.core.config import Settings
+from bot.core.config import PROJECT_ROOT, Settings
 from bot.core.crypto import FrontEndKey
 from bot.core.db.store import Store, create_engine_for
 from bot.core.directory import Directory
+from bot.core.log_hygiene import install_log_hygiene
+
+# The servers' logging, hygiene filter included: uvicorn would otherwise install its own config,
+# whose tracebacks quote exception messages (a database error quotes its parameters).
+LOG_CONFIG = PROJECT_ROOT / "logging.yml"
 
 
 def create_app(
@@ -105,6 +110,7 @@ def serve(settings: Settings, host: str, port: int, *, secure_cookies: bool = Tr
     """``python -m bot console``: one process, because sessions and keys live in its memory."""
     import uvicorn
 
+    install_log_hygiene()
     Store(create_engine_for(settings)).migrate()
     uvicorn.run(
         create_app(settings, secure_cookies=secure_cookies),
@@ -113,6 +119,7 @@ def serve(settings: Settings, host: str, port: int, *, secure_cookies: bool = Tr
         workers=1,
         access_log=False,
         server_header=False,
+        log_config=str(LOG_CONFIG),
     )
     return 0
 
