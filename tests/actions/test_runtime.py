@@ -18,7 +18,7 @@ from bot.core.crypto import KdfParams
 from bot.core.db.audit import Actor
 from bot.core.db.directory_edits import save_edit
 from bot.core.db.keys import provision_organisation
-from bot.core.db.store import Store, create_engine_for
+from bot.core.db.store import Database, Store, create_engine_for
 from bot.core.directory import default_directory
 
 from .conftest import TrackerFactory
@@ -35,7 +35,7 @@ def fresh_directory() -> Iterator[None]:
 
 @pytest.fixture
 def store(engine: Engine, monkeypatch: pytest.MonkeyPatch, fresh_directory: None) -> Store:
-    store = Store(engine)
+    store = Store(Database(engine))
     monkeypatch.setattr(runtime, "store", lambda: store)
     return store
 
@@ -55,7 +55,7 @@ async def test_a_supervisors_edit_reaches_the_person(
     base = default_directory()
     service = base.service("live_fear_free")
     assert service is not None
-    with store.transaction() as session:
+    with store.db.transaction() as session:
         staff = provision_organisation(session, "Charity", "a passphrase", now, kdf=fast_kdf)
         entry: dict[str, Any] = {
             "id": service.id,
@@ -86,7 +86,9 @@ async def test_an_unreachable_database_still_gets_the_person_the_files_services(
     domain: dict[str, Any],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    unreachable = Store(create_engine_for("postgresql+psycopg://nobody@127.0.0.1:1/lantern"))
+    unreachable = Store(
+        Database(create_engine_for("postgresql+psycopg://nobody@127.0.0.1:1/lantern"))
+    )
     monkeypatch.setattr(runtime, "store", lambda: unreachable)
 
     with caplog.at_level(logging.ERROR):

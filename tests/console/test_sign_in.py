@@ -35,7 +35,7 @@ def test_sign_in_with_passphrase_and_totp_shows_the_queue(world: World) -> None:
     queue = client.get("/")
     assert queue.status_code == 200 and "Queue" in queue.text
     assert queue.headers["cache-control"] == "no-store"
-    with world.store.transaction() as session:
+    with world.db.transaction() as session:
         actions = session.scalars(select(AuditEntry.action)).all()
     assert "console.sign_in" in actions
 

@@ -11,7 +11,8 @@ import secrets
 from pathlib import Path
 
 from bot.core.config import Settings
-from bot.core.db.store import Store, create_engine_for
+from bot.core.db.database import Database
+from bot.core.db.migrations import create_engine_for
 
 
 def write_private_file(path: Path, text: str) -> None:
@@ -31,4 +32,4 @@ def create_local_setup(settings: Settings) -> None:
     ):
         if not key_file.exists():
             write_private_file(key_file, secrets.token_hex(32))
-    Store(create_engine_for(settings)).migrate()
+    Database(create_engine_for(settings)).migrate()
