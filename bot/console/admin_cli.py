@@ -17,22 +17,22 @@ from typing import TextIO
 
 from sqlalchemy.orm import Session
 
-from bot.console.accounts import (
-    Credentials,
-    Enrolment,
-    actor_for,
-    add_staff_member,
-    authenticate_admin,
-    create_organisation,
-    grant_missing_keys,
-    reset_password,
-    rotate_keys,
-)
 from bot.core.config import Settings
 from bot.core.crypto import PRODUCTION_KDF, KdfParams
 from bot.core.db.database import Database
 from bot.core.db.migrations import create_engine_for
 from bot.core.db.models import Role
+from bot.core.db.organisations import (
+    Credentials,
+    Enrolment,
+    actor_for,
+    add_staff_member,
+    create_organisation,
+    grant_missing_keys,
+    prove_admin,
+    reset_password,
+    rotate_keys,
+)
 from bot.core.db.routing import KEEP, Coverage, CoverageUpdate, set_organisation_coverage
 
 Ask = Callable[[str], str]
@@ -99,7 +99,7 @@ def _declare_coverage(
     session: Session, args: argparse.Namespace, ask: Ask, now: datetime, out: TextIO
 ) -> None:
     """``staff coverage``: an admin declares what their own organisation covers, for routing."""
-    by = authenticate_admin(session, Credentials(args.by, ask(f"Passphrase for {args.by}: ")))
+    by = prove_admin(session, Credentials(args.by, ask(f"Passphrase for {args.by}: ")))
     coverage = set_organisation_coverage(
         session,
         by.organisation_id,

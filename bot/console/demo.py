@@ -16,13 +16,13 @@ from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import select
 
-from bot.console.accounts import Credentials, add_staff_member, create_organisation
 from bot.core.config import Settings
 from bot.core.crypto import PRODUCTION_KDF, KdfParams, totp_code
 from bot.core.db.database import Database
 from bot.core.db.local_setup import write_private_file
 from bot.core.db.migrations import create_engine_for
 from bot.core.db.models import Organisation, Role
+from bot.core.db.organisations import Credentials, add_staff_member, create_organisation
 from bot.core.errors import LanternError
 
 DEMO_ORGANISATION = "Demo Partner Charity"

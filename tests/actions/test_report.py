@@ -19,8 +19,9 @@ from actions.report import (
 )
 from bot.core.crypto import KdfParams
 from bot.core.db.audit import SYSTEM, Actor
-from bot.core.db.keys import provision_organisation, unlock_organisation_keys
+from bot.core.db.keys import unlock_organisation_keys
 from bot.core.db.models import Handoff, HandoffStatus
+from bot.core.db.organisations import Credentials, create_organisation
 from bot.core.db.routing import set_organisation_coverage
 from bot.core.db.store import Database, Store
 from bot.core.locale import catalogue
@@ -60,10 +61,14 @@ def store(engine: Engine, fast_kdf: KdfParams, monkeypatch: pytest.MonkeyPatch) 
 
 def provision(store: Store, fast_kdf: KdfParams) -> str:
     with store.db.transaction() as session:
-        provisioned = provision_organisation(
-            session, "Test charity", PASSPHRASE, datetime.datetime.now(datetime.UTC), kdf=fast_kdf
+        provisioned = create_organisation(
+            session,
+            "Test charity",
+            Credentials("test-charity", PASSPHRASE),
+            datetime.datetime.now(datetime.UTC),
+            kdf=fast_kdf,
         )
-    return provisioned.admin_staff_id
+    return provisioned.admin.staff_id
 
 
 async def submit(tracker: Any, domain: dict[str, Any]) -> tuple[list[Any], list[Any]]:
@@ -146,8 +151,12 @@ async def test_the_report_goes_to_the_partner_covering_the_persons_nation_and_la
     coverages = (("england", "en"), ("wales", "en"), ("wales", "pl,en"))
     with store.db.transaction() as session:
         england, wales_en, wales_pl = (
-            provision_organisation(
-                session, "Partner", PASSPHRASE, now + datetime.timedelta(minutes=age), kdf=fast_kdf
+            create_organisation(
+                session,
+                "Partner",
+                Credentials(f"partner{age}", PASSPHRASE),
+                now + datetime.timedelta(minutes=age),
+                kdf=fast_kdf,
             ).organisation_id
             for age in range(len(coverages))
         )

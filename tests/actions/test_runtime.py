@@ -17,7 +17,7 @@ from actions.support import ActionShowSupport
 from bot.core.crypto import KdfParams
 from bot.core.db.audit import Actor
 from bot.core.db.directory_edits import save_edit
-from bot.core.db.keys import provision_organisation
+from bot.core.db.organisations import Credentials, create_organisation
 from bot.core.db.store import Database, Store, create_engine_for
 from bot.core.directory import default_directory
 
@@ -56,7 +56,9 @@ async def test_a_supervisors_edit_reaches_the_person(
     service = base.service("live_fear_free")
     assert service is not None
     with store.db.transaction() as session:
-        staff = provision_organisation(session, "Charity", "a passphrase", now, kdf=fast_kdf)
+        staff = create_organisation(
+            session, "Charity", Credentials("charity", "a passphrase"), now, kdf=fast_kdf
+        )
         entry: dict[str, Any] = {
             "id": service.id,
             "name": service.name,
@@ -70,7 +72,7 @@ async def test_a_supervisors_edit_reaches_the_person(
             "source": service.source,
             "verified": service.verified.isoformat(),
         }
-        supervisor = Actor("supervisor", staff.admin_staff_id)
+        supervisor = Actor("supervisor", staff.admin.staff_id)
         save_edit(session, base, entry, supervisor, now, adding=False)
 
     text = await support_cards(make_tracker(intent="find_support", nation="wales"), domain)

@@ -15,13 +15,13 @@ import pytest
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
-from bot.console.accounts import Credentials, add_staff_member, create_organisation
 from bot.console.app import create_app
 from bot.core.config import Settings, load_settings
 from bot.core.crypto import KdfParams, totp_code
 from bot.core.db.database import Database
 from bot.core.db.handoffs import HandoffFields
 from bot.core.db.models import Role
+from bot.core.db.organisations import Credentials, add_staff_member, create_organisation
 from bot.core.report_fields import Urgency
 from tests.support_cases import open_case
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import build_parser
-from bot.console.accounts import AccountError
 from bot.console.admin_cli import run_staff_command
 from bot.core.config import Settings, load_settings
 from bot.core.crypto import KdfParams, WrongPassphraseError
 from bot.core.db.keys import unlock_organisation_keys
 from bot.core.db.models import AuditEntry, Organisation, Staff
+from bot.core.db.organisations import AccountError
 from bot.core.db.routing import CoverageError
 from bot.core.db.store import Database, create_engine_for
 

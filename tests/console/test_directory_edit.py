@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from bot.console.accounts import Credentials, add_staff_member
 from bot.core.db.directory_edits import AUDIT_ACTION, audit_object_id
 from bot.core.db.models import AuditEntry, DirectoryEntry, Role
+from bot.core.db.organisations import Credentials, add_staff_member
 
 from .conftest import ADMIN, World, sign_in, totp_secret
 

@@ -45,9 +45,11 @@ __all__ = [
     "set_handoff_status",
 ]
 
-# A case is shared open in one transaction, so nothing is written as DRAFT any more; the status
-# stays in the schema's check constraint for drafts the older two-step sharing left behind,
-# which erasure and retention still delete.
+# A case is shared open in one transaction, so nothing is written as DRAFT any more. The status
+# stays in the ``handoff_status`` check constraint: dropping it would mean recreating
+# ``handoffs`` on SQLite, whose DROP cascades into the thread and the notes (foreign keys are on),
+# and drafts the older two-step sharing left behind may still exist; erasure and retention
+# delete those.
 _NEXT_STATUS = {
     HandoffStatus.OPEN: {HandoffStatus.CLAIMED, HandoffStatus.CLOSED},
     HandoffStatus.CLAIMED: {HandoffStatus.OPEN, HandoffStatus.CLOSED},

@@ -11,8 +11,8 @@ from sqlalchemy import Engine, event
 from bot.core.crypto import KdfParams
 from bot.core.db.audit import Actor
 from bot.core.db.counts import audit_position, opened_since
-from bot.core.db.keys import provision_organisation
 from bot.core.db.models import HandoffStatus
+from bot.core.db.organisations import Credentials, create_organisation
 from bot.core.db.store import Database, HandoffFields, Store
 from bot.core.firewall import Firewall
 from bot.core.pseudonym import pseudonym_for
@@ -44,11 +44,15 @@ class Queue:
 
     def organisation(self, name: str) -> str:
         with self.store.db.transaction() as session:
-            made = provision_organisation(
-                session, name, "admin passphrase", self.store.db.now(), kdf=self._kdf
+            made = create_organisation(
+                session,
+                name,
+                Credentials(name.lower().replace(" ", "-"), "admin passphrase"),
+                self.store.db.now(),
+                kdf=self._kdf,
             )
         self.organisations[name] = made.organisation_id
-        self.staff[name] = Actor("admin", made.admin_staff_id)
+        self.staff[name] = Actor("admin", made.admin.staff_id)
         return made.organisation_id
 
     def _person(self) -> str:

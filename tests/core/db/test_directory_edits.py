@@ -34,8 +34,8 @@ from bot.core.db.directory_edits import (
     merged_directory,
     save_edit,
 )
-from bot.core.db.keys import provision_organisation
 from bot.core.db.models import AuditEntry, DirectoryEntry
+from bot.core.db.organisations import Credentials, create_organisation
 from bot.core.directory import Directory, DirectoryEntryError, SupportNeed
 
 DIRECTORY_FILE = DATA_DIR / "services" / "directory.yml"
@@ -57,8 +57,10 @@ def db(engine: Engine) -> Database:
 @pytest.fixture
 def supervisor(db: Database, fast_kdf: KdfParams) -> Actor:
     with db.transaction() as session:
-        provisioned = provision_organisation(session, "Charity", "a passphrase", NOW, kdf=fast_kdf)
-    return Actor("supervisor", provisioned.admin_staff_id)
+        provisioned = create_organisation(
+            session, "Charity", Credentials("charity", "a passphrase"), NOW, kdf=fast_kdf
+        )
+    return Actor("supervisor", provisioned.admin.staff_id)
 
 
 def file_entry(service_id: str) -> dict[str, Any]:

@@ -23,14 +23,12 @@ from bot.core.crypto import (
 )
 from bot.core.db.audit import Actor
 from bot.core.db.keys import (
-    Provisioned,
-    provision_organisation,
     recover_organisation_keys,
-    rotate_organisation_key,
     unlock_organisation_keys,
 )
 from bot.core.db.migrations import create_engine_for
 from bot.core.db.models import AuditEntry, Author, Base, CaseNote, HandoffStatus
+from bot.core.db.organisations import Credentials, NewOrganisation, create_organisation, rotate_keys
 from bot.core.db.relay import caseworker_reply_key
 from bot.core.db.store import Database, HandoffFields, Store, StoreError
 from bot.core.firewall import REDACTION_MARK, Firewall
@@ -88,24 +86,28 @@ def store(engine: Engine, firewall: Firewall, clock: Clock) -> Store:
 
 
 @pytest.fixture
-def org(store: Store, fast_kdf: KdfParams) -> Provisioned:
+def org(store: Store, fast_kdf: KdfParams) -> NewOrganisation:
     with store.db.transaction() as session:
-        return provision_organisation(
-            session, "Partner charity", ADMIN_PASSPHRASE, store.db.now(), kdf=fast_kdf
+        return create_organisation(
+            session,
+            "Partner charity",
+            Credentials("partner-charity", ADMIN_PASSPHRASE),
+            store.db.now(),
+            kdf=fast_kdf,
         )
 
 
 @pytest.fixture
-def admin(org: Provisioned) -> Actor:
-    return Actor("admin", org.admin_staff_id)
+def admin(org: NewOrganisation) -> Actor:
+    return Actor("admin", org.admin.staff_id)
 
 
-def unlock(store: Store, org: Provisioned) -> dict[str, OrganisationPrivateKey]:
+def unlock(store: Store, org: NewOrganisation) -> dict[str, OrganisationPrivateKey]:
     with store.db.transaction() as session:
-        return unlock_organisation_keys(session, org.admin_staff_id, ADMIN_PASSPHRASE)
+        return unlock_organisation_keys(session, org.admin.staff_id, ADMIN_PASSPHRASE)
 
 
-def submit(store: Store, org: Provisioned, pseudonym: str = PERSON) -> str:
+def submit(store: Store, org: NewOrganisation, pseudonym: str = PERSON) -> str:
     return open_case(store.db, pseudonym, org.organisation_id, FIELDS, {"story": MARKER})
 
 
@@ -132,7 +134,7 @@ def test_alembic_command_line_creates_the_schema(tmp_path: Path) -> None:
 
 
 def test_report_is_redacted_then_sealed_and_opens_for_staff(
-    store: Store, org: Provisioned, admin: Actor, firewall: Firewall
+    store: Store, org: NewOrganisation, admin: Actor, firewall: Firewall
 ) -> None:
     """Given a report with free text and a volunteered document number, When it is saved, Then
     the database holds only the sealed blob and the fixed choices, and staff read it redacted."""
@@ -163,13 +165,13 @@ def test_free_text_in_a_fixed_choice_column_is_refused() -> None:
         HandoffFields(region="I live near the Home Office in Croydon")
 
 
-def test_raw_telegram_id_is_refused_as_a_pseudonym(store: Store, org: Provisioned) -> None:
+def test_raw_telegram_id_is_refused_as_a_pseudonym(store: Store, org: NewOrganisation) -> None:
     with pytest.raises(StoreError):
         store.share_report("111111111", FIELDS, {})
 
 
 def test_report_copied_to_another_record_does_not_open(
-    store: Store, org: Provisioned, admin: Actor, engine: Engine
+    store: Store, org: NewOrganisation, admin: Actor, engine: Engine
 ) -> None:
     first = submit(store, org)
     second = submit(store, org, SOMEONE_ELSE)
@@ -187,17 +189,15 @@ def test_report_copied_to_another_record_does_not_open(
 
 
 def test_rotation_new_key_seals_and_old_reports_still_open(
-    store: Store, org: Provisioned, admin: Actor, fast_kdf: KdfParams
+    store: Store, org: NewOrganisation, admin: Actor, fast_kdf: KdfParams
 ) -> None:
     before = submit(store, org)
     with store.db.transaction() as session:
-        new_key = rotate_organisation_key(
+        new_key_id = rotate_keys(
             session,
-            org.organisation_id,
-            {org.admin_staff_id: ADMIN_PASSPHRASE},
+            Credentials(org.admin.login_name, ADMIN_PASSPHRASE),
             org.recovery_code,
             store.db.now(),
-            actor=admin,
             kdf=fast_kdf,
         )
     after = submit(store, org, SOMEONE_ELSE)
@@ -205,22 +205,22 @@ def test_rotation_new_key_seals_and_old_reports_still_open(
     after_blob = get_handoff(store.db, after).sealed_report
 
     assert after_blob is not None
-    assert envelope_key_id(after_blob) == new_key.key_id != org.key_id
-    assert set(keys) == {org.key_id, new_key.key_id}
+    assert envelope_key_id(after_blob) == new_key_id != org.key_id
+    assert set(keys) == {org.key_id, new_key_id}
     assert read_report(store.db, before, keys, admin)["story"] == MARKER
     assert read_report(store.db, after, keys, admin)["story"] == MARKER
 
 
-def test_wrong_passphrase_fails_and_recovery_code_works(store: Store, org: Provisioned) -> None:
+def test_wrong_passphrase_fails_and_recovery_code_works(store: Store, org: NewOrganisation) -> None:
     with store.db.transaction() as session, pytest.raises(WrongPassphraseError):
-        unlock_organisation_keys(session, org.admin_staff_id, "not the admin passphrase")
+        unlock_organisation_keys(session, org.admin.staff_id, "not the admin passphrase")
     with store.db.transaction() as session:
         recovered = recover_organisation_keys(session, org.organisation_id, org.recovery_code)
     assert set(recovered) == {org.key_id}
 
 
 def test_thread_messages_are_redacted_sealed_and_ordered(
-    store: Store, org: Provisioned, admin: Actor, clock: Clock
+    store: Store, org: NewOrganisation, admin: Actor, clock: Clock
 ) -> None:
     handoff_id = submit(store, org)
     add_thread_message(store.db, handoff_id, Author.PERSON, f"{MARKER} and {IMMIGRATION}", admin)
@@ -234,7 +234,7 @@ def test_thread_messages_are_redacted_sealed_and_ordered(
 
 
 def test_the_persons_answer_joins_their_newest_open_case_redacted(
-    store: Store, org: Provisioned, admin: Actor, clock: Clock
+    store: Store, org: NewOrganisation, admin: Actor, clock: Clock
 ) -> None:
     """Given two cases of the person, the newer one claimed, When they answer their caseworker,
     Then the answer joins the newer case's thread with immigration detail removed; once that
@@ -242,7 +242,7 @@ def test_the_persons_answer_joins_their_newest_open_case_redacted(
     older = submit(store, org)
     clock.advance(0.01)
     newer = submit(store, org)
-    set_status(store.db, newer, HandoffStatus.CLAIMED, admin, claimed_by=org.admin_staff_id)
+    set_status(store.db, newer, HandoffStatus.CLAIMED, admin, claimed_by=org.admin.staff_id)
 
     message_id = store.add_message_from_person(PERSON, f"{MARKER} and {IMMIGRATION}")
 
@@ -298,7 +298,7 @@ def test_chat_id_is_kept_sealed_until_expiry(store: Store, clock: Clock, engine:
 
 
 def test_erasure_withdraws_cases_and_deletes_everything_linked(
-    store: Store, org: Provisioned, admin: Actor, engine: Engine
+    store: Store, org: NewOrganisation, admin: Actor, engine: Engine
 ) -> None:
     """Given a submitted case, a draft, a thread, an outbox message and a chat link, When the
     person erases, Then the case shows as withdrawn with no content and no link to them, and
@@ -334,7 +334,7 @@ def test_erasure_withdraws_cases_and_deletes_everything_linked(
 
 
 def test_purge_deletes_only_expired_data(
-    store: Store, org: Provisioned, admin: Actor, clock: Clock
+    store: Store, org: NewOrganisation, admin: Actor, clock: Clock
 ) -> None:
     old_draft = legacy_draft(store.db, PERSON, org.organisation_id)
     closed = submit(store, org, SOMEONE_ELSE)
@@ -361,8 +361,10 @@ def test_nothing_readable_at_rest_in_the_sqlite_file(
 ) -> None:
     store = Store(Database(sqlite_engine, firewall=firewall, clock=clock))
     with store.db.transaction() as session:
-        org = provision_organisation(session, "Org", ADMIN_PASSPHRASE, clock(), kdf=fast_kdf)
-    admin = Actor("admin", org.admin_staff_id)
+        org = create_organisation(
+            session, "Org", Credentials("org", ADMIN_PASSPHRASE), clock(), kdf=fast_kdf
+        )
+    admin = Actor("admin", org.admin.staff_id)
     handoff_id = submit(store, org)
     add_thread_message(store.db, handoff_id, Author.PERSON, f"{MARKER} {IMMIGRATION}", admin)
     store.remember_chat(PERSON, 987654321, FrontEndKey.generate(), timedelta(days=1))
