@@ -11,7 +11,7 @@ MODEL := models/lantern.tar.gz
 TRAINING_INPUTS := config.yml $(shell find domain data/nlu data/rules data/stories -name '*.yml' 2>/dev/null)
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help setup keys demo-code train run chat test lint typecheck validate unit e2e nlu-report nlu-languages bench screenshots lock clean
+.PHONY: help setup keys demo-code train run chat test lint typecheck validate unit e2e nlu-report nlu-languages nlu-per-language bench screenshots lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -75,6 +75,9 @@ nlu-report: setup ## Cross-validate the English NLU, data/nlu/en (5 folds), and 
 
 nlu-languages: setup train ## Held-out intent accuracy per language through the trained model (var/results/)
 	PYTHONPATH=$(CURDIR) $(RASA_VENV)/bin/python bench/nlu_by_language.py
+
+nlu-per-language: nlu-languages ## One NLU model per language against the multilingual one (docs/results/)
+	PYTHONPATH=$(CURDIR) $(RASA_VENV)/bin/python bench/nlu_per_language.py
 
 lock: ## Re-resolve the hash-pinned locks from requirements/*.in (needs uv)
 	uv pip compile --python-version 3.11 --generate-hashes requirements/app.in -o requirements/app.lock

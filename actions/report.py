@@ -12,9 +12,6 @@ from rasa_sdk.types import DomainDict
 
 from actions import runtime
 from actions.support import language_of, need_from, send_services
-from bot.core.db.audit import PERSON
-from bot.core.db.models import HandoffStatus
-from bot.core.db.routing import RoutingNeed, route_handoff
 from bot.core.db.store import HandoffFields
 from bot.core.errors import LanternError
 from bot.core.languages import LANGUAGE_KEY as LANGUAGE
@@ -70,14 +67,7 @@ def share_with_caseworker(
     pseudonym: str, answers: dict[str, Any], urgency: str, language: str | None = None
 ) -> str:
     """Seal the report to the charity that fits the person and open a handoff."""
-    store = runtime.store()
-    fields = fields_from(answers, urgency)
-    need = RoutingNeed(fields.nation, fields.region, frozenset(fields.help_types), language)
-    with store.transaction() as session:
-        organisation_id = route_handoff(session, need)
-    handoff_id = store.save_handoff(pseudonym, organisation_id, fields, answers)
-    store.set_handoff_status(handoff_id, HandoffStatus.OPEN, PERSON)
-    return handoff_id
+    return runtime.store().share_report(pseudonym, fields_from(answers, urgency), answers, language)
 
 
 def forget_answers() -> list[dict[str, Any]]:

@@ -10,8 +10,10 @@ from __future__ import annotations
 from functools import lru_cache
 
 from bot.core.config import Settings, load_settings
+from bot.core.db.database import Database
 from bot.core.db.directory_edits import LiveDirectory
-from bot.core.db.store import Store, create_engine_for
+from bot.core.db.migrations import create_engine_for
+from bot.core.db.store import Store
 from bot.core.directory import Directory, default_directory
 
 # Supervisors' edits reach people within this many seconds; see LiveDirectory for the figures.
@@ -25,7 +27,7 @@ def settings() -> Settings:
 
 @lru_cache(maxsize=1)
 def store() -> Store:
-    return Store(create_engine_for(settings()))
+    return Store(Database(create_engine_for(settings())))
 
 
 @lru_cache(maxsize=1)
@@ -34,7 +36,7 @@ def live_directory() -> LiveDirectory:
     # the person still gets the file's directory.
     return LiveDirectory(
         default_directory(),
-        lambda: store().transaction(),
+        lambda: store().db.transaction(),  # noqa: PLW0108 - see above
         max_age=DIRECTORY_MAX_AGE_SECONDS,
     )
 

@@ -31,26 +31,26 @@ def held_out_files() -> dict[str, Path]:
     return dict(sorted(files.items()))
 
 
+async def held_out_result(agent: Agent, path: Path) -> dict[str, object]:
+    """Accuracy of ``agent`` on one held-out file, with the messages it got wrong."""
+    examples = load_data(str(path)).intent_examples
+    misses = []
+    for example in examples:
+        parsed = await agent.parse_message(example.get("text"))
+        got = (parsed.get("intent") or {}).get("name")
+        if got != example.get("intent"):
+            misses.append({"text": example.get("text"), "want": example.get("intent"), "got": got})
+    right = len(examples) - len(misses)
+    return {
+        "examples": len(examples),
+        "accuracy": round(right / len(examples), 3) if examples else None,
+        "misses": misses,
+    }
+
+
 async def measure(model: Path) -> dict[str, dict[str, object]]:
     agent = Agent.load(str(model))
-    results: dict[str, dict[str, object]] = {}
-    for code, path in held_out_files().items():
-        examples = load_data(str(path)).intent_examples
-        misses = []
-        for example in examples:
-            parsed = await agent.parse_message(example.get("text"))
-            got = (parsed.get("intent") or {}).get("name")
-            if got != example.get("intent"):
-                misses.append(
-                    {"text": example.get("text"), "want": example.get("intent"), "got": got}
-                )
-        right = len(examples) - len(misses)
-        results[code] = {
-            "examples": len(examples),
-            "accuracy": round(right / len(examples), 3) if examples else None,
-            "misses": misses,
-        }
-    return results
+    return {code: await held_out_result(agent, path) for code, path in held_out_files().items()}
 
 
 def main() -> None:

@@ -96,7 +96,7 @@ def _days(raw: str) -> int:
 
 def _records_command(args: argparse.Namespace, settings: Settings) -> int:
     """``audit-verify``, ``purge`` and ``erase`` (the last two audited by the store)."""
-    from bot.core.db.store import Store, create_engine_for
+    from bot.core.db.store import Database, Store, create_engine_for
 
     if args.command == "audit-verify":
         from bot.core.db.audit import run_verify_command
@@ -104,7 +104,8 @@ def _records_command(args: argparse.Namespace, settings: Settings) -> int:
         return run_verify_command(create_engine_for(settings), sys.stdout)
     from bot.core.tracker_vault import tracker_vault_for
 
-    store, trackers = Store(create_engine_for(settings)), tracker_vault_for(settings)
+    store = Store(Database(create_engine_for(settings)))
+    trackers = tracker_vault_for(settings)
     if args.command == "purge":
         purged = store.purge_expired(
             draft_days=args.draft_days or settings.purge_draft_days,

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select, text
 
 from bot.core.config import PROJECT_ROOT, Settings, load_settings
-from bot.core.db.audit import PERSON
 from bot.core.db.models import AuditEntry, Handoff, HandoffStatus, Organisation
-from bot.core.db.store import HandoffFields, Store, create_engine_for
+from bot.core.db.store import Database, HandoffFields, create_engine_for
 from bot.core.tracker_vault import tracker_vault_for
+from tests.support_cases import get_handoff, legacy_draft, open_case
 
 APP_PYTHON = PROJECT_ROOT / ".venv" / "bin" / "python"
 
@@ -42,19 +42,27 @@ def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def store_at(settings: Settings, now: datetime | None = None) -> Store:
-    return Store(create_engine_for(settings), clock=(lambda: now) if now else None)
+def db_at(settings: Settings, now: datetime | None = None) -> Database:
+    return Database(create_engine_for(settings), clock=(lambda: now) if now else None)
 
 
 def draft_for(settings: Settings, pseudonym: str, now: datetime | None = None) -> str:
-    store = store_at(settings, now)
-    with store.transaction() as session:
+    """A draft the older two-step sharing left behind: erase and purge still clear them."""
+    db = db_at(settings, now)
+    with db.transaction() as session:
         organisation_id = session.scalars(select(Organisation.id)).one()
-    return store.save_handoff(pseudonym, organisation_id, HandoffFields(), {"account": "x"})
+    return legacy_draft(db, pseudonym, organisation_id)
+
+
+def case_for(settings: Settings, pseudonym: str) -> str:
+    db = db_at(settings)
+    with db.transaction() as session:
+        organisation_id = session.scalars(select(Organisation.id)).one()
+    return open_case(db, pseudonym, organisation_id, HandoffFields(), {"account": "x"})
 
 
 def audit_actions(settings: Settings) -> list[str]:
-    with store_at(settings).transaction() as session:
+    with db_at(settings).transaction() as session:
         return list(session.scalars(select(AuditEntry.action).order_by(AuditEntry.seq)))
 
 
@@ -66,8 +74,7 @@ def test_erase_removes_drafts_withdraws_cases_and_deletes_the_tracker(
     audited; someone else's tracker stays."""
     settings = load_settings(env)
     person, bystander = secrets.token_hex(32), secrets.token_hex(32)
-    submitted = draft_for(settings, person)
-    store_at(settings).set_handoff_status(submitted, HandoffStatus.OPEN, PERSON)
+    submitted = case_for(settings, person)
     draft = draft_for(settings, person)
     vault = tracker_vault_for(settings)
     vault.put(person, b'{"events": []}')
@@ -78,7 +85,7 @@ def test_erase_removes_drafts_withdraws_cases_and_deletes_the_tracker(
     assert result.returncode == 0, result.stderr
     assert "tracker deleted: True" in result.stdout
     assert person not in result.stdout
-    with store_at(settings).transaction() as session:
+    with db_at(settings).transaction() as session:
         assert session.get(Handoff, draft) is None
         case = session.get(Handoff, submitted)
         assert case is not None and case.status is HandoffStatus.WITHDRAWN
@@ -101,13 +108,13 @@ def test_purge_deletes_stale_drafts_and_idle_trackers_and_is_audited(env: dict[s
 
     default = run(env, "purge")
     assert default.returncode == 0, default.stderr
-    assert store_at(settings).get_handoff(stale) is not None
+    assert get_handoff(db_at(settings), stale) is not None
 
     result = run(env, "purge", "--draft-days", "2", "--closed-days", "30")
 
     assert result.returncode == 0, result.stderr
     assert "drafts_deleted=1" in result.stdout
-    with store_at(settings).transaction() as session:
+    with db_at(settings).transaction() as session:
         assert session.get(Handoff, stale) is None
         assert session.get(Handoff, fresh) is not None
     assert audit_actions(settings).count("retention.purge") == 2
@@ -118,7 +125,7 @@ def test_purge_days_come_from_the_environment_too(env: dict[str, str]) -> None:
     stale = draft_for(settings, secrets.token_hex(32), datetime.now(timezone.utc) - timedelta(3))
     result = run({**env, "LANTERN_PURGE_DRAFT_DAYS": "2"}, "purge")
     assert result.returncode == 0, result.stderr
-    with store_at(settings).transaction() as session:
+    with db_at(settings).transaction() as session:
         assert session.get(Handoff, stale) is None
 
 

@@ -17,22 +17,23 @@ from typing import TextIO
 
 from sqlalchemy.orm import Session
 
-from bot.console.accounts import (
+from bot.core.config import Settings
+from bot.core.crypto import PRODUCTION_KDF, KdfParams
+from bot.core.db.database import Database
+from bot.core.db.migrations import create_engine_for
+from bot.core.db.models import Role
+from bot.core.db.organisations import (
     Credentials,
     Enrolment,
     actor_for,
     add_staff_member,
-    authenticate_admin,
     create_organisation,
     grant_missing_keys,
+    prove_admin,
     reset_password,
     rotate_keys,
 )
-from bot.core.config import Settings
-from bot.core.crypto import PRODUCTION_KDF, KdfParams
-from bot.core.db.models import Role
 from bot.core.db.routing import KEEP, Coverage, CoverageUpdate, set_organisation_coverage
-from bot.core.db.store import Store, create_engine_for
 
 Ask = Callable[[str], str]
 
@@ -53,10 +54,10 @@ def run_staff_command(
     ask: Ask = ask_secret,
     kdf: KdfParams = PRODUCTION_KDF,
 ) -> int:
-    store = Store(create_engine_for(settings))
-    store.migrate()
+    db = Database(create_engine_for(settings))
+    db.migrate()
     now = datetime.now(timezone.utc)
-    with store.transaction() as session:
+    with db.transaction() as session:
         if args.action == "create-organisation":
             admin = Credentials(args.admin, ask(f"Passphrase for {args.admin}: "))
             created = create_organisation(session, args.name, admin, now, kdf=kdf)
@@ -98,7 +99,7 @@ def _declare_coverage(
     session: Session, args: argparse.Namespace, ask: Ask, now: datetime, out: TextIO
 ) -> None:
     """``staff coverage``: an admin declares what their own organisation covers, for routing."""
-    by = authenticate_admin(session, Credentials(args.by, ask(f"Passphrase for {args.by}: ")))
+    by = prove_admin(session, Credentials(args.by, ask(f"Passphrase for {args.by}: ")))
     coverage = set_organisation_coverage(
         session,
         by.organisation_id,

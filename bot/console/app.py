@@ -31,7 +31,8 @@ from bot.console.web import (
 )
 from bot.core.config import PROJECT_ROOT, Settings
 from bot.core.crypto import FrontEndKey
-from bot.core.db.store import Store, create_engine_for
+from bot.core.db.database import Database
+from bot.core.db.migrations import create_engine_for
 from bot.core.directory import Directory
 from bot.core.log_hygiene import install_log_hygiene
 
@@ -52,9 +53,9 @@ def create_app(
 ) -> Starlette:
     """The console for ``settings``; tests pass their own engine, clock and directory."""
     now = clock or (lambda: datetime.now(timezone.utc))
-    store = Store(engine or create_engine_for(settings), clock=now)
+    db = Database(engine or create_engine_for(settings), clock=now)
     directory = directory or Directory.from_file(settings.data_dir / "services" / "directory.yml")
-    cases = Cases(store, FrontEndKey(settings.front_end_key()), directory)
+    cases = Cases(db, FrontEndKey(settings.front_end_key()), directory)
     app = Starlette(
         routes=[
             *pages.routes(),
@@ -68,7 +69,7 @@ def create_app(
         },
     )
     app.state.console = Console(
-        store,
+        db,
         cases,
         directory,
         clock=now,
@@ -111,7 +112,7 @@ def serve(settings: Settings, host: str, port: int, *, secure_cookies: bool = Tr
     import uvicorn
 
     install_log_hygiene()
-    Store(create_engine_for(settings)).migrate()
+    Database(create_engine_for(settings)).migrate()
     uvicorn.run(
         create_app(settings, secure_cookies=secure_cookies),
         host=host,

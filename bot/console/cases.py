@@ -1,8 +1,8 @@
 """What a caseworker does with a case: the queue, claim and release, read, reply, note, close.
 
-Every lookup goes through :meth:`Cases.handoff_for`, which answers "not found" for another
-organisation's case, so no page can tell a foreign case from a missing one. Free text (replies,
-notes) passes the immigration firewall before it is sealed, here or inside the store.
+Every lookup goes through ``_handoff_for``, which answers "not found" for another organisation's
+case, so no page can tell a foreign case from a missing one. Free text (replies, notes) passes
+the immigration firewall inside the core's repositories, before it is sealed.
 """
 
 from __future__ import annotations
@@ -12,31 +12,24 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, select
+from sqlalchemy.orm import Session
 
 from bot.console.sessions import ConsoleSession
-from bot.core.crypto import (
-    Binding,
-    FrontEndKey,
-    open_as_organisation,
-    seal_for_organisation,
-)
+from bot.core.crypto import FrontEndKey
+from bot.core.db import handoffs, relay
 from bot.core.db.audit import append_audit
+from bot.core.db.database import Database
 from bot.core.db.directory_edits import merged_directory
-from bot.core.db.keys import active_organisation_key
-from bot.core.db.models import Author, CaseNote, Handoff, HandoffStatus, Staff, new_id
-from bot.core.db.store import Store, caseworker_reply_key
+from bot.core.db.handoffs import OUTCOMES
+from bot.core.db.models import Author, Handoff, HandoffStatus, Staff
+from bot.core.db.sealed_messages import NOTES, open_messages, seal_message
 from bot.core.directory import Directory
 from bot.core.errors import LanternError
 from bot.core.report_fields import Urgency
 from bot.core.uk_time import uk_today
 
-OUTCOMES = {
-    "advice_given": "Advice given",
-    "referred": "Referred to a named service",
-    "no_contact": "No contact",
-    "withdrawn": "Withdrawn by the person",
-}
-NOTE_FORMAT = 1
+__all__ = ["OUTCOMES", "CaseActionRefusedError", "CaseNotFoundError", "CaseView", "Cases"]
+
 MAX_TEXT_CHARS = 4000
 _URGENCY_ORDER = case(
     (Handoff.urgency == Urgency.VERY_HIGH, 0), (Handoff.urgency == Urgency.HIGH, 1), else_=2
@@ -67,8 +60,11 @@ class CaseView:
 
 
 class Cases:
-    def __init__(self, store: Store, front_end_key: FrontEndKey, directory: Directory) -> None:
-        self.store = store
+    """The caseworker's use cases; each is one transaction of ``db``, checks included, so a
+    case cannot change between the check and the write."""
+
+    def __init__(self, db: Database, front_end_key: FrontEndKey, directory: Directory) -> None:
+        self.db = db
         self.front_end_key = front_end_key
         # The shipped file; supervisors' edits are applied on every read (current_directory).
         self.directory = directory
@@ -76,12 +72,12 @@ class Cases:
     def current_directory(self) -> Directory:
         """The file with supervisors' edits, read fresh: the table is small and one query per
         page means a referral or a directory page never offers a service late."""
-        with self.store.transaction() as session:
-            return merged_directory(self.directory, session, uk_today(self.store.now()))
+        with self.db.transaction() as session:
+            return self._directory(session)
 
     def queue(self, viewer: ConsoleSession) -> list[QueueRow]:
         """Open and claimed cases of the viewer's organisation, most urgent then oldest first."""
-        with self.store.transaction() as session:
+        with self.db.transaction() as session:
             rows = session.execute(
                 select(Handoff, Staff.login_name)
                 .outerjoin(Staff, Staff.id == Handoff.claimed_by)
@@ -89,118 +85,116 @@ class Cases:
                 .where(Handoff.status.in_([HandoffStatus.OPEN, HandoffStatus.CLAIMED]))
                 .order_by(_URGENCY_ORDER, Handoff.created_at)
             ).all()
-            append_audit(session, viewer.actor, "console.queue_view", self.store.now())
+            append_audit(session, viewer.actor, "console.queue_view", self.db.now())
             return [QueueRow(handoff, login) for handoff, login in rows]
 
     def handoff_for(self, viewer: ConsoleSession, handoff_id: str) -> tuple[Handoff, str | None]:
-        with self.store.transaction() as session:
-            handoff = session.get(Handoff, handoff_id)
-            if (
-                handoff is None
-                or handoff.organisation_id != viewer.organisation_id
-                or handoff.status is HandoffStatus.DRAFT
-            ):
-                raise CaseNotFoundError("no such case")
-            claimer = session.get(Staff, handoff.claimed_by) if handoff.claimed_by else None
-            return handoff, claimer.login_name if claimer else None
+        with self.db.transaction() as session:
+            return _handoff_for(session, viewer, handoff_id)
 
     def claim(self, viewer: ConsoleSession, handoff_id: str) -> None:
-        handoff, _ = self.handoff_for(viewer, handoff_id)
-        if handoff.status is not HandoffStatus.OPEN:
-            raise CaseActionRefusedError("this case is not open to claim")
-        self.store.set_handoff_status(
-            handoff_id, HandoffStatus.CLAIMED, viewer.actor, claimed_by=viewer.staff_id
-        )
+        with self.db.transaction() as session:
+            handoff, _ = _handoff_for(session, viewer, handoff_id)
+            if handoff.status is not HandoffStatus.OPEN:
+                raise CaseActionRefusedError("this case is not open to claim")
+            handoffs.set_handoff_status(
+                session,
+                handoff_id,
+                HandoffStatus.CLAIMED,
+                viewer.actor,
+                now=self.db.now(),
+                claimed_by=viewer.staff_id,
+            )
 
     def release(self, viewer: ConsoleSession, handoff_id: str) -> None:
-        handoff, _ = self.handoff_for(viewer, handoff_id)
-        if handoff.claimed_by != viewer.staff_id and not viewer.supervises:
-            raise CaseActionRefusedError("only the caseworker who claimed it can release it")
-        self.store.set_handoff_status(handoff_id, HandoffStatus.OPEN, viewer.actor)
+        with self.db.transaction() as session:
+            handoff, _ = _handoff_for(session, viewer, handoff_id)
+            if handoff.claimed_by != viewer.staff_id and not viewer.supervises:
+                raise CaseActionRefusedError("only the caseworker who claimed it can release it")
+            handoffs.set_handoff_status(
+                session, handoff_id, HandoffStatus.OPEN, viewer.actor, now=self.db.now()
+            )
 
     def view(self, viewer: ConsoleSession, handoff_id: str) -> CaseView:
         """Decrypts the report, thread and notes with the session's keys; each read is audited."""
-        handoff, claimer = self.handoff_for(viewer, handoff_id)
-        if handoff.status is HandoffStatus.WITHDRAWN:
-            return CaseView(handoff, claimer, None, [], [])
-        report = self.store.read_report(handoff_id, viewer.keys, viewer.actor)
-        thread = self.store.read_thread(handoff_id, viewer.keys, viewer.actor)
-        return CaseView(handoff, claimer, report, thread, self._notes(viewer, handoff))
+        now = self.db.now()
+        with self.db.transaction() as session:
+            handoff, claimer = _handoff_for(session, viewer, handoff_id)
+            if handoff.status is HandoffStatus.WITHDRAWN:
+                return CaseView(handoff, claimer, None, [], [])
+            report = handoffs.read_report(session, handoff_id, viewer.keys, viewer.actor, now=now)
+            thread = relay.read_thread(session, handoff_id, viewer.keys, viewer.actor, now=now)
+            notes = open_messages(session, NOTES, handoff, viewer.keys, viewer.actor, now=now)
+            return CaseView(
+                handoff, claimer, report, thread, [(row.created_at, text) for row, text in notes]
+            )
 
     def reply(self, viewer: ConsoleSession, handoff_id: str, text: str) -> None:
         """Into the thread (sealed for the organisation) and the outbox (sealed for the front
         end, which delivers it to the person's chat); the caseworker never sees a chat id."""
-        handoff = self._own_claim(viewer, handoff_id)
-        if handoff.pseudonym is None:
-            raise CaseActionRefusedError("the person withdrew; a reply cannot reach them")
-        text = _bounded(text)
-        message_id = self.store.add_thread_message(handoff_id, Author.STAFF, text, viewer.actor)
-        self.store.enqueue_delivery(
-            handoff.pseudonym,
-            caseworker_reply_key(message_id),
-            text,
-            self.front_end_key,
-            viewer.actor,
-        )
+        with self.db.transaction() as session:
+            handoff = _own_claim(session, viewer, handoff_id)
+            if handoff.pseudonym is None:
+                raise CaseActionRefusedError("the person withdrew; a reply cannot reach them")
+            relay.reply_to_person(
+                session,
+                handoff_id,
+                _bounded(text),
+                self.front_end_key,
+                viewer.actor,
+                now=self.db.now(),
+                firewall=self.db.firewall,
+            )
 
     def add_note(self, viewer: ConsoleSession, handoff_id: str, text: str) -> None:
-        handoff, _ = self.handoff_for(viewer, handoff_id)
-        redacted = self.store.firewall.redact(_bounded(text)).text
-        now = self.store.now()
-        with self.store.transaction() as session:
-            note = CaseNote(
-                id=new_id(), handoff_id=handoff_id, staff_id=viewer.staff_id, created_at=now
+        with self.db.transaction() as session:
+            handoff, _ = _handoff_for(session, viewer, handoff_id)
+            seal_message(
+                session,
+                NOTES,
+                handoff,
+                _bounded(text),
+                viewer.actor,
+                now=self.db.now(),
+                firewall=self.db.firewall,
             )
-            note.sealed_body = seal_for_organisation(
-                redacted.encode("utf-8"),
-                active_organisation_key(session, handoff.organisation_id),
-                _note_binding(note.id, handoff.organisation_id),
-            )
-            session.add(note)
-            append_audit(session, viewer.actor, "note.add", now, handoff_id)
 
     def close(
         self, viewer: ConsoleSession, handoff_id: str, outcome: str, service_id: str | None
     ) -> None:
-        self._own_claim(viewer, handoff_id)
-        if outcome not in OUTCOMES:
-            raise CaseActionRefusedError("choose one of the listed outcomes")
-        if outcome == "referred" and self.current_directory().service(service_id or "") is None:
-            raise CaseActionRefusedError("a referral names a service from the directory")
-        self.store.set_handoff_status(handoff_id, HandoffStatus.CLOSED, viewer.actor)
-        with self.store.transaction() as session:
-            handoff = session.get(Handoff, handoff_id)
-            if handoff is not None:
-                handoff.outcome = outcome
-                handoff.outcome_service = service_id if outcome == "referred" else None
-                append_audit(session, viewer.actor, "handoff.outcome", self.store.now(), handoff_id)
+        with self.db.transaction() as session:
+            _own_claim(session, viewer, handoff_id)
+            if outcome not in OUTCOMES:
+                raise CaseActionRefusedError("choose one of the listed outcomes")
+            if outcome == "referred" and self._directory(session).service(service_id or "") is None:
+                raise CaseActionRefusedError("a referral names a service from the directory")
+            handoffs.close_handoff(
+                session, handoff_id, outcome, service_id, viewer.actor, now=self.db.now()
+            )
 
-    def _own_claim(self, viewer: ConsoleSession, handoff_id: str) -> Handoff:
-        handoff, _ = self.handoff_for(viewer, handoff_id)
-        if handoff.status is not HandoffStatus.CLAIMED or handoff.claimed_by != viewer.staff_id:
-            raise CaseActionRefusedError("claim the case first")
-        return handoff
+    def _directory(self, session: Session) -> Directory:
+        return merged_directory(self.directory, session, uk_today(self.db.now()))
 
-    def _notes(self, viewer: ConsoleSession, handoff: Handoff) -> list[tuple[datetime, str]]:
-        with self.store.transaction() as session:
-            rows = session.scalars(
-                select(CaseNote)
-                .where(CaseNote.handoff_id == handoff.id)
-                .order_by(CaseNote.created_at)
-            ).all()
-            notes = [
-                (
-                    row.created_at,
-                    open_as_organisation(
-                        row.sealed_body,
-                        viewer.keys,
-                        _note_binding(row.id, handoff.organisation_id),
-                    ).decode("utf-8"),
-                )
-                for row in rows
-            ]
-            append_audit(session, viewer.actor, "note.read", self.store.now(), handoff.id)
-        return notes
+
+def _handoff_for(
+    session: Session, viewer: ConsoleSession, handoff_id: str
+) -> tuple[Handoff, str | None]:
+    handoff = session.get(Handoff, handoff_id)
+    if (
+        handoff is None
+        or handoff.organisation_id != viewer.organisation_id
+        or handoff.status is HandoffStatus.DRAFT
+    ):
+        raise CaseNotFoundError("no such case")
+    claimer = session.get(Staff, handoff.claimed_by) if handoff.claimed_by else None
+    return handoff, claimer.login_name if claimer else None
+
+
+def _own_claim(session: Session, viewer: ConsoleSession, handoff_id: str) -> Handoff:
+    handoff, _ = _handoff_for(session, viewer, handoff_id)
+    if handoff.status is not HandoffStatus.CLAIMED or handoff.claimed_by != viewer.staff_id:
+        raise CaseActionRefusedError("claim the case first")
+    return handoff
 
 
 def _bounded(text: str) -> str:
@@ -208,7 +202,3 @@ def _bounded(text: str) -> str:
     if not text or len(text) > MAX_TEXT_CHARS:
         raise CaseActionRefusedError(f"write between 1 and {MAX_TEXT_CHARS} characters")
     return text
-
-
-def _note_binding(note_id: str, organisation_id: str) -> Binding:
-    return Binding(note_id, "case_note.body", organisation_id, NOTE_FORMAT)

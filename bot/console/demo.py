@@ -16,12 +16,13 @@ from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import select
 
-from bot.console.accounts import Credentials, add_staff_member, create_organisation
 from bot.core.config import Settings
 from bot.core.crypto import PRODUCTION_KDF, KdfParams, totp_code
+from bot.core.db.database import Database
 from bot.core.db.local_setup import write_private_file
+from bot.core.db.migrations import create_engine_for
 from bot.core.db.models import Organisation, Role
-from bot.core.db.store import Store, create_engine_for
+from bot.core.db.organisations import Credentials, add_staff_member, create_organisation
 from bot.core.errors import LanternError
 
 DEMO_ORGANISATION = "Demo Partner Charity"
@@ -46,10 +47,10 @@ class DemoAccount:
 def seed_demo_organisation(settings: Settings, *, kdf: KdfParams = PRODUCTION_KDF) -> Path | None:
     """Create the demo charity, its admin and its caseworker; returns the file it wrote, or None
     when an organisation already exists (nothing is overwritten)."""
-    store = Store(create_engine_for(settings))
-    store.migrate()
+    db = Database(create_engine_for(settings))
+    db.migrate()
     now = datetime.now(timezone.utc)
-    with store.transaction() as session:
+    with db.transaction() as session:
         if session.scalars(select(Organisation.id).limit(1)).first() is not None:
             return None
         admin = Credentials(DEMO_ADMIN, secrets.token_urlsafe(18))

@@ -43,7 +43,7 @@ async def directory_page(request: Request) -> Response:
     console = _console(request)
     me = console.current(request)
     directory = console.cases.current_directory()
-    with console.store.transaction() as db:
+    with console.db.transaction() as db:
         marks = edit_marks(db)
     today = uk_today(console.clock())
     stale = {service.id for service in directory.stale(today, DIRECTORY_STALE_DAYS)}
@@ -81,7 +81,7 @@ async def directory_save(request: Request) -> Response:
     values = values_from_form(form)
     entry = entry_from_values(values, service_id)
     try:
-        with console.store.transaction() as db:
+        with console.db.transaction() as db:
             adding = service_id is None
             saved = save_edit(
                 db, console.directory, entry, me.actor, console.clock(), adding=adding

@@ -13,6 +13,7 @@ from bot.console import accounts, directory_pages, stats
 from bot.console.cases import OUTCOMES
 from bot.console.report_view import report_answers
 from bot.console.web import Console, CsrfRefusedError, new_csrf_token
+from bot.core.db.audit import verify_chain
 from bot.core.db.models import AuditEntry
 
 AUDIT_PAGE_ENTRIES = 200
@@ -45,7 +46,7 @@ async def sign_in(request: Request) -> Response:
     expected, offered = request.cookies.get(console.sign_in_cookie), form.get("csrf")
     if not (expected and isinstance(offered, str) and hmac.compare_digest(expected, offered)):
         raise CsrfRefusedError("missing or wrong CSRF token")
-    with console.store.transaction() as db:
+    with console.db.transaction() as db:
         signed_in = accounts.sign_in(
             db,
             str(form.get("login", "")).strip().lower(),
@@ -73,7 +74,7 @@ async def sign_out(request: Request) -> Response:
     session = console.current(request)
     form = await console.form(request, session)
     if form.get("everywhere"):
-        with console.store.transaction() as db:
+        with console.db.transaction() as db:
             accounts.end_all_sessions(db, session.staff_id, console.clock())
         console.sessions.end_all_for(session.staff_id)
     console.sessions.end(session.token)
@@ -131,7 +132,7 @@ async def case_action(request: Request) -> Response:
 async def statistics_page(request: Request) -> Response:
     console = _console(request)
     me = console.current(request)
-    tables = stats.statistics(console.store, me.organisation_id, me.actor)
+    tables = stats.statistics(console.db, me.organisation_id, me.actor)
     charts = {
         name: stats.bar_chart_svg(cells, f"Cases by {name}") for name, cells in tables.items()
     }
@@ -142,7 +143,7 @@ async def statistics_page(request: Request) -> Response:
 async def statistics_csv(request: Request) -> Response:
     console = _console(request)
     me = console.current(request)
-    body = stats.statistics_csv(stats.statistics(console.store, me.organisation_id, me.actor))
+    body = stats.statistics_csv(stats.statistics(console.db, me.organisation_id, me.actor))
     return Response(
         body,
         media_type="text/csv; charset=utf-8",
@@ -156,8 +157,9 @@ async def audit_page(request: Request) -> Response:
     result = None
     if request.method == "POST":
         await console.form(request, me)
-        result = console.store.verify_audit_chain()
-    with console.store.transaction() as db:
+    with console.db.transaction() as db:
+        if request.method == "POST":
+            result = verify_chain(db)
         entries = db.scalars(
             select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(AUDIT_PAGE_ENTRIES)
         ).all()

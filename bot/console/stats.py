@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from bot.core.db.audit import Actor, append_audit
+from bot.core.db.database import Database
 from bot.core.db.models import Handoff, HandoffStatus
-from bot.core.db.store import Store
 
 SUPPRESS_BELOW = 5
 SUPPRESSED = "<5"
@@ -43,10 +43,10 @@ class Cell:
         return 0 < self.count < SUPPRESS_BELOW
 
 
-def statistics(store: Store, organisation_id: str, actor: Actor) -> dict[str, list[Cell]]:
+def statistics(db: Database, organisation_id: str, actor: Actor) -> dict[str, list[Cell]]:
     """Counts per dimension for one organisation's submitted cases (drafts never count)."""
     counters: dict[str, Counter[str]] = {name: Counter() for name in DIMENSIONS}
-    with store.transaction() as session:
+    with db.transaction() as session:
         rows = session.execute(
             select(
                 Handoff.created_at,
@@ -60,7 +60,7 @@ def statistics(store: Store, organisation_id: str, actor: Actor) -> dict[str, li
             .where(Handoff.organisation_id == organisation_id)
             .where(Handoff.status.in_(_COUNTED))
         ).all()
-        append_audit(session, actor, "console.statistics", store.now())
+        append_audit(session, actor, "console.statistics", db.now())
     for created_at, kinds, nation, region, urgency, status, outcome in rows:
         year, week, _ = created_at.isocalendar()
         counters["week"][f"{year}-W{week:02d}"] += 1

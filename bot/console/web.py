@@ -1,4 +1,4 @@
-"""Shared state of one console process: store, cases, sessions, templates and cookies."""
+"""Shared state of one console process: database, cases, sessions, templates and cookies."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from starlette.templating import Jinja2Templates
 
 from bot.console.cases import CaseNotFoundError, Cases
 from bot.console.sessions import ConsoleSession, SessionRegistry
+from bot.core.db.database import Database
 from bot.core.db.models import Staff
-from bot.core.db.store import Store
 from bot.core.directory import Directory
 from bot.core.errors import LanternError
 
@@ -60,7 +60,7 @@ class Console:
 
     def __init__(
         self,
-        store: Store,
+        db: Database,
         cases: Cases,
         directory: Directory,
         *,
@@ -69,7 +69,7 @@ class Console:
         idle: timedelta,
         lifetime: timedelta,
     ) -> None:
-        self.store, self.cases, self.directory = store, cases, directory
+        self.db, self.cases, self.directory = db, cases, directory
         self.clock = clock
         self.secure_cookies = secure_cookies
         prefix = HOST_PREFIX if secure_cookies else ""
@@ -84,7 +84,7 @@ class Console:
         session = self.sessions.get(token, self.clock())
         if session is None:
             raise SignInRequiredError("sign in")
-        with self.store.transaction() as db:
+        with self.db.transaction() as db:
             staff = db.get(Staff, session.staff_id)
             if staff is None or staff.session_version != session.version:
                 self.sessions.end(session.token)

@@ -51,7 +51,7 @@ class StaffPing:
         # Read from the clock now, resolved to an audit position on the first round, so building
         # this touches no database (nothing connects early) and no handoff opened in the first
         # minute is missed.
-        self._started = store.now()
+        self._started = store.db.now()
         self._after: int | None = None
 
     async def run_once(self, bot: Bot) -> int:
@@ -61,8 +61,8 @@ class StaffPing:
         raised to the caller (the front end's duty loop logs its type and tries again).
         """
         if self._after is None:
-            self._after = await asyncio.to_thread(audit_position, self._store, self._started)
-        news = await asyncio.to_thread(opened_since, self._store, self._after)
+            self._after = await asyncio.to_thread(audit_position, self._store.db, self._started)
+        news = await asyncio.to_thread(opened_since, self._store.db, self._after)
         if news.total:
             try:
                 await bot.send_message(self.chat_id, ping_text(news.by_urgency))

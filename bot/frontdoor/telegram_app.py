@@ -28,7 +28,7 @@ from telegram.ext import filters as f
 
 from bot.core.config import Settings
 from bot.core.crypto import FrontEndKey
-from bot.core.db.store import Delivery, Store, create_engine_for
+from bot.core.db.store import Database, Delivery, Store, create_engine_for
 from bot.core.languages import ENGLISH
 from bot.core.locale import catalogue, catalogues
 from bot.core.log_hygiene import install_log_hygiene
@@ -57,7 +57,7 @@ def create_app(settings: Settings) -> Application:  # type: ignore[type-arg]
     """The PTB Application with every handler; secrets are read (or fail) here, at start-up."""
     front_end = FrontEnd(
         RasaFrontDoorClient(settings.rasa_url, settings.rasa_timeout_seconds),
-        Store(create_engine_for(settings)),
+        Store(Database(create_engine_for(settings))),
         tracker_vault_for(settings),
         front_end_key=FrontEndKey(settings.front_end_key()),
         pseudonym_key=settings.pseudonym_key(),

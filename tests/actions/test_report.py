@@ -19,12 +19,14 @@ from actions.report import (
 )
 from bot.core.crypto import KdfParams
 from bot.core.db.audit import SYSTEM, Actor
-from bot.core.db.keys import provision_organisation, unlock_organisation_keys
+from bot.core.db.keys import unlock_organisation_keys
 from bot.core.db.models import Handoff, HandoffStatus
+from bot.core.db.organisations import Credentials, create_organisation
 from bot.core.db.routing import set_organisation_coverage
-from bot.core.db.store import Store
+from bot.core.db.store import Database, Store
 from bot.core.locale import catalogue
 from bot.core.report_fields import Urgency
+from tests.support_cases import read_report
 
 from .conftest import SENDER, TrackerFactory
 
@@ -52,17 +54,21 @@ PASSPHRASE = "correct horse battery staple"
 
 @pytest.fixture
 def store(engine: Engine, fast_kdf: KdfParams, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
-    store = Store(engine)
+    store = Store(Database(engine))
     monkeypatch.setattr(runtime, "store", lambda: store)
     yield store
 
 
 def provision(store: Store, fast_kdf: KdfParams) -> str:
-    with store.transaction() as session:
-        provisioned = provision_organisation(
-            session, "Test charity", PASSPHRASE, datetime.datetime.now(datetime.UTC), kdf=fast_kdf
+    with store.db.transaction() as session:
+        provisioned = create_organisation(
+            session,
+            "Test charity",
+            Credentials("test-charity", PASSPHRASE),
+            datetime.datetime.now(datetime.UTC),
+            kdf=fast_kdf,
         )
-    return provisioned.admin_staff_id
+    return provisioned.admin.staff_id
 
 
 async def submit(tracker: Any, domain: dict[str, Any]) -> tuple[list[Any], list[Any]]:
@@ -79,7 +85,7 @@ async def test_a_shared_report_is_sealed_to_the_charity_without_immigration_deta
     # When the person agrees to share it
     events, messages = await submit(make_tracker(**ANSWERS), domain)
     # Then one open handoff holds only fixed choices in clear, urgency as a level
-    with store.transaction() as session:
+    with store.db.transaction() as session:
         handoff = session.scalars(select(Handoff)).one()
         keys = unlock_organisation_keys(session, admin, PASSPHRASE)
     assert handoff.status is HandoffStatus.OPEN
@@ -87,7 +93,7 @@ async def test_a_shared_report_is_sealed_to_the_charity_without_immigration_deta
     assert handoff.pseudonym == SENDER
     assert (handoff.nation, handoff.safe_contact_time) == ("wales", "evening")
     # And the sealed report opens for the charity, with the account but none of the status
-    report = store.read_report(handoff.id, keys, Actor("caseworker", admin))
+    report = read_report(store.db, handoff.id, keys, Actor("caseworker", admin))
     assert report["report_account"].startswith("He hit me.")
     assert "visa" not in str(report).lower()
     assert "ZU1234567" not in str(report)
@@ -109,11 +115,11 @@ async def test_the_language_travels_sealed_with_the_report_and_nowhere_in_clear(
     # When they share their report
     _, messages = await submit(make_tracker(language="ur", **ANSWERS), domain)
     # Then the sealed report says so, for the caseworker's reply
-    with store.transaction() as session:
+    with store.db.transaction() as session:
         handoff = session.scalars(select(Handoff)).one()
         keys = unlock_organisation_keys(session, admin, PASSPHRASE)
         columns = {c.name: getattr(handoff, c.name) for c in Handoff.__table__.columns}
-    assert store.read_report(handoff.id, keys, Actor("caseworker", admin))["language"] == "ur"
+    assert read_report(store.db, handoff.id, keys, Actor("caseworker", admin))["language"] == "ur"
     # And no column of the handoff holds it in clear
     assert not any(value in ("ur", ["ur"]) for value in columns.values())
     # And the service cards came in Urdu
@@ -143,10 +149,14 @@ async def test_the_report_goes_to_the_partner_covering_the_persons_nation_and_la
     # for Wales in English and Polish
     now = datetime.datetime.now(datetime.UTC)
     coverages = (("england", "en"), ("wales", "en"), ("wales", "pl,en"))
-    with store.transaction() as session:
+    with store.db.transaction() as session:
         england, wales_en, wales_pl = (
-            provision_organisation(
-                session, "Partner", PASSPHRASE, now + datetime.timedelta(minutes=age), kdf=fast_kdf
+            create_organisation(
+                session,
+                "Partner",
+                Credentials(f"partner{age}", PASSPHRASE),
+                now + datetime.timedelta(minutes=age),
+                kdf=fast_kdf,
             ).organisation_id
             for age in range(len(coverages))
         )
@@ -164,7 +174,7 @@ async def test_the_report_goes_to_the_partner_covering_the_persons_nation_and_la
     # When a person in Wales who chose Polish shares a report
     await submit(make_tracker(language="pl", **ANSWERS), domain)
     # Then the Polish-speaking partner in Wales receives it
-    with store.transaction() as session:
+    with store.db.transaction() as session:
         assert session.scalars(select(Handoff.organisation_id)).one() == wales_pl
 
 
@@ -186,10 +196,10 @@ async def test_someone_reporting_for_another_is_forgotten_after_the_report(
     assert {"event": "slot", "name": "reporter_role", "value": None, "timestamp": None} in events
     assert messages[-1]["response"] == "utter_report_closing"
     if consent == "yes":
-        with store.transaction() as session:
+        with store.db.transaction() as session:
             handoff = session.scalars(select(Handoff)).one()
             keys = unlock_organisation_keys(session, admin, PASSPHRASE)
-        report = store.read_report(handoff.id, keys, Actor("caseworker", admin))
+        report = read_report(store.db, handoff.id, keys, Actor("caseworker", admin))
         assert report["reporter_role"] == "someone_else"
 
 
@@ -198,7 +208,7 @@ async def test_without_consent_nothing_is_stored(
 ) -> None:
     provision(store, fast_kdf)
     _, messages = await submit(make_tracker(**{**ANSWERS, "consent_to_share": "no"}), domain)
-    with store.transaction() as session:
+    with store.db.transaction() as session:
         assert session.scalars(select(Handoff)).all() == []
     assert messages[0]["response"] == "utter_report_not_shared"
 

@@ -17,8 +17,8 @@ from actions.support import ActionShowSupport
 from bot.core.crypto import KdfParams
 from bot.core.db.audit import Actor
 from bot.core.db.directory_edits import save_edit
-from bot.core.db.keys import provision_organisation
-from bot.core.db.store import Store, create_engine_for
+from bot.core.db.organisations import Credentials, create_organisation
+from bot.core.db.store import Database, Store, create_engine_for
 from bot.core.directory import default_directory
 
 from .conftest import TrackerFactory
@@ -35,7 +35,7 @@ def fresh_directory() -> Iterator[None]:
 
 @pytest.fixture
 def store(engine: Engine, monkeypatch: pytest.MonkeyPatch, fresh_directory: None) -> Store:
-    store = Store(engine)
+    store = Store(Database(engine))
     monkeypatch.setattr(runtime, "store", lambda: store)
     return store
 
@@ -55,8 +55,10 @@ async def test_a_supervisors_edit_reaches_the_person(
     base = default_directory()
     service = base.service("live_fear_free")
     assert service is not None
-    with store.transaction() as session:
-        staff = provision_organisation(session, "Charity", "a passphrase", now, kdf=fast_kdf)
+    with store.db.transaction() as session:
+        staff = create_organisation(
+            session, "Charity", Credentials("charity", "a passphrase"), now, kdf=fast_kdf
+        )
         entry: dict[str, Any] = {
             "id": service.id,
             "name": service.name,
@@ -70,7 +72,7 @@ async def test_a_supervisors_edit_reaches_the_person(
             "source": service.source,
             "verified": service.verified.isoformat(),
         }
-        supervisor = Actor("supervisor", staff.admin_staff_id)
+        supervisor = Actor("supervisor", staff.admin.staff_id)
         save_edit(session, base, entry, supervisor, now, adding=False)
 
     text = await support_cards(make_tracker(intent="find_support", nation="wales"), domain)
@@ -86,7 +88,9 @@ async def test_an_unreachable_database_still_gets_the_person_the_files_services(
     domain: dict[str, Any],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    unreachable = Store(create_engine_for("postgresql+psycopg://nobody@127.0.0.1:1/lantern"))
+    unreachable = Store(
+        Database(create_engine_for("postgresql+psycopg://nobody@127.0.0.1:1/lantern"))
+    )
     monkeypatch.setattr(runtime, "store", lambda: unreachable)
 
     with caplog.at_level(logging.ERROR):

@@ -15,15 +15,16 @@ import pytest
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
-from bot.console.accounts import Credentials, add_staff_member, create_organisation
 from bot.console.app import create_app
 from bot.core.config import Settings, load_settings
 from bot.core.crypto import KdfParams, totp_code
-from bot.core.db.audit import SYSTEM
-from bot.core.db.models import HandoffStatus, Role
-from bot.core.db.store import HandoffFields, Store
+from bot.core.db.database import Database
+from bot.core.db.handoffs import HandoffFields
+from bot.core.db.models import Role
+from bot.core.db.organisations import Credentials, add_staff_member, create_organisation
 from bot.core.private_files import write_private_file
 from bot.core.report_fields import Urgency
+from tests.support_cases import open_case
 
 ADMIN = Credentials("admin", "admin passphrase 1")
 WORKER = Credentials("alice", "alice passphrase 1")
@@ -48,7 +49,7 @@ class Clock:
 @dataclass
 class World:
     settings: Settings
-    store: Store
+    db: Database
     clock: Clock
     organisation_id: str
     other_organisation_id: str
@@ -57,7 +58,7 @@ class World:
     kdf: KdfParams
 
     def client(self) -> TestClient:
-        app = create_app(self.settings, engine=self.store.engine, clock=self.clock)
+        app = create_app(self.settings, engine=self.db.engine, clock=self.clock)
         return TestClient(app, base_url="https://testserver", follow_redirects=False)
 
     def code(self, login: str) -> str:
@@ -72,7 +73,8 @@ class World:
         story: str = "He pushed me and took my phone.",
         region: str = "london",
     ) -> str:
-        handoff_id = self.store.save_handoff(
+        return open_case(
+            self.db,
             PERSON,
             organisation_id or self.organisation_id,
             HandoffFields(
@@ -84,8 +86,6 @@ class World:
             ),
             {"what_happened": story},
         )
-        self.store.set_handoff_status(handoff_id, HandoffStatus.OPEN, SYSTEM)
-        return handoff_id
 
 
 def totp_secret(otpauth_uri: str) -> bytes:
@@ -121,14 +121,14 @@ def world(engine: Engine, tmp_path: Path, fast_kdf: KdfParams) -> Iterator[World
     write_private_file(var / "keys" / "front_end.key", secrets.token_hex(32))
     settings = load_settings({"LANTERN_VAR_DIR": str(var)})
     clock = Clock()
-    store = Store(engine, clock=clock)
-    with store.transaction() as session:
+    db = Database(engine, clock=clock)
+    with db.transaction() as session:
         org = create_organisation(session, "Partner", ADMIN, clock(), kdf=fast_kdf)
         worker = add_staff_member(session, ADMIN, WORKER, Role.CASEWORKER, clock(), kdf=fast_kdf)
         other = create_organisation(session, "Elsewhere", OTHER_ADMIN, clock(), kdf=fast_kdf)
     yield World(
         settings,
-        store,
+        db,
         clock,
         org.organisation_id,
         other.organisation_id,

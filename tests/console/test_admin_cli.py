@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import build_parser
-from bot.console.accounts import AccountError
 from bot.console.admin_cli import run_staff_command
 from bot.core.config import Settings, load_settings
 from bot.core.crypto import KdfParams, WrongPassphraseError
 from bot.core.db.keys import unlock_organisation_keys
 from bot.core.db.models import AuditEntry, Organisation, Staff
+from bot.core.db.organisations import AccountError
 from bot.core.db.routing import CoverageError
-from bot.core.db.store import Store, create_engine_for
+from bot.core.db.store import Database, create_engine_for
 
 Run = Callable[..., str]
 
@@ -64,8 +64,7 @@ def test_create_add_reset_rotate_and_grant(tmp_path: Path, settings: Settings, r
         ["grant-keys", "--by", "root", "--login", "bea"], "root passphrase 1", "bea passphrase 22"
     )
     assert granted.startswith("1 key(s)")
-    store = Store(create_engine_for(settings))
-    with store.transaction() as session:
+    with Database(create_engine_for(settings)).transaction() as session:
         bea = session.query(Staff).filter_by(login_name="bea").one()
         assert len(unlock_organisation_keys(session, bea.id, "bea passphrase 22")) == 2
         with pytest.raises(WrongPassphraseError):
@@ -118,7 +117,7 @@ def test_an_admin_declares_coverage_and_nobody_else_can(settings: Settings, run:
     for argv, passphrase, error in refused:
         with pytest.raises(error):
             run(["coverage", *argv], passphrase)
-    with Store(create_engine_for(settings)).transaction() as session:
+    with Database(create_engine_for(settings)).transaction() as session:
         rows = {row.name: row for row in session.query(Organisation)}
         partner = rows["Partner"]
         assert (partner.covers_nations, partner.languages) == (["england", "wales"], None)

@@ -8,8 +8,10 @@ from bot.core.crypto import FrontEndKey
 from bot.core.db.audit import Actor
 from bot.core.db.directory_edits import save_edit
 from bot.core.db.models import CaseNote, Handoff, HandoffStatus, OutboxMessage, ThreadMessage
+from bot.core.db.store import Store
 from bot.core.directory import Directory
 from bot.core.report_fields import Urgency
+from tests.support_cases import get_handoff
 
 from .conftest import ADMIN, OTHER_ADMIN, PERSON, World, sign_in
 
@@ -61,11 +63,11 @@ def test_reply_goes_to_thread_and_outbox_without_immigration_status(world: World
     assert "Thank you." in page and "He pushed me" in page
     assert "ZU1234567" not in page and "spouse visa" not in page
     key = FrontEndKey(world.settings.front_end_key())
-    deliveries = world.store.pending_deliveries({key.key_id: key})
+    deliveries = Store(world.db).pending_deliveries({key.key_id: key})
     assert [d.pseudonym for d in deliveries] == [PERSON]
     assert "Thank you." in deliveries[0].text and "ZU1234567" not in deliveries[0].text
     assert "spouse visa" not in deliveries[0].text
-    with world.store.transaction() as session:
+    with world.db.transaction() as session:
         blobs = [
             *session.scalars(select(ThreadMessage.sealed_body)),
             *session.scalars(select(CaseNote.sealed_body)),
@@ -87,7 +89,7 @@ def test_reply_and_close_need_a_claim_and_close_records_the_outcome(world: World
     assert bad.status_code == 409
     closed = client.post(f"/cases/{handoff_id}/close", data={"csrf": csrf, "outcome": "no_contact"})
     assert closed.status_code == 303
-    handoff = world.store.get_handoff(handoff_id)
+    handoff = get_handoff(world.db, handoff_id)
     assert handoff.status is HandoffStatus.CLOSED and handoff.outcome == "no_contact"
     assert handoff_id not in client.get("/").text
 
@@ -98,7 +100,7 @@ def test_release_returns_the_case_to_the_queue(world: World) -> None:
     csrf = sign_in(world, client)
     client.post(f"/cases/{handoff_id}/claim", data={"csrf": csrf})
     client.post(f"/cases/{handoff_id}/release", data={"csrf": csrf})
-    with world.store.transaction() as session:
+    with world.db.transaction() as session:
         handoff = session.get(Handoff, handoff_id)
         assert handoff is not None
         assert handoff.status is HandoffStatus.OPEN and handoff.claimed_by is None
@@ -126,7 +128,7 @@ def test_a_referral_can_name_a_service_a_supervisor_added(world: World) -> None:
         "verified": "2026-11-20",
     }
     base = Directory.from_file(world.settings.data_dir / "services" / "directory.yml")
-    with world.store.transaction() as session:
+    with world.db.transaction() as session:
         save_edit(session, base, added, Actor("admin"), world.clock(), adding=True)
 
     page = client.get(f"/cases/{handoff_id}")
@@ -137,4 +139,4 @@ def test_a_referral_can_name_a_service_a_supervisor_added(world: World) -> None:
 
     assert "Added Helpline" in page.text
     assert closed.status_code == 303
-    assert world.store.get_handoff(handoff_id).outcome_service == "added_helpline"
+    assert get_handoff(world.db, handoff_id).outcome_service == "added_helpline"

@@ -21,7 +21,7 @@ from bot.console.demo import (
 from bot.core.config import load_settings
 from bot.core.crypto import KdfParams
 from bot.core.db.models import Role
-from bot.core.db.store import Store, create_engine_for
+from bot.core.db.store import Database, create_engine_for
 
 
 def test_the_demo_caseworker_signs_in_with_the_printed_details(
@@ -39,8 +39,7 @@ def test_the_demo_caseworker_signs_in_with_the_printed_details(
     assert worker.login == DEMO_CASEWORKER
     assert worker.passphrase in sign_in_instructions(settings, "http://127.0.0.1:8080")
     now = datetime.now(timezone.utc)
-    store = Store(create_engine_for(settings))
-    with store.transaction() as session:
+    with Database(create_engine_for(settings)).transaction() as session:
         signed_in = accounts.sign_in(
             session, worker.login, worker.passphrase, demo_totp_code(worker, time.time()), now
         )

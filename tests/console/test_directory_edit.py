@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from bot.console.accounts import Credentials, add_staff_member
 from bot.core.db.directory_edits import AUDIT_ACTION, audit_object_id
 from bot.core.db.models import AuditEntry, DirectoryEntry, Role
+from bot.core.db.organisations import Credentials, add_staff_member
 
 from .conftest import ADMIN, World, sign_in, totp_secret
 
@@ -24,7 +24,7 @@ DRAMA_FREEPHONE = "0808 157 0123"
 
 @pytest.fixture
 def supervised(world: World) -> World:
-    with world.store.transaction() as session:
+    with world.db.transaction() as session:
         enrolment = add_staff_member(
             session, ADMIN, SUPERVISOR, Role.SUPERVISOR, world.clock(), kdf=world.kdf
         )
@@ -94,7 +94,7 @@ def test_a_supervisor_edits_a_service_and_the_page_shows_it(supervised: World) -
     page = client.get(saved.headers["location"]).text
     assert "Saved: Live Fear Free" in page
     assert DRAMA_FREEPHONE in page and "by sam" in page
-    with supervised.store.transaction() as session:
+    with supervised.db.transaction() as session:
         row = session.get(DirectoryEntry, "live_fear_free")
         audit = session.scalars(select(AuditEntry).where(AuditEntry.action == AUDIT_ACTION)).one()
     assert row is not None and row.entry["contact"][0]["value"] == DRAMA_FREEPHONE
@@ -125,7 +125,7 @@ def test_a_supervisor_adds_a_service(supervised: World) -> None:
 
     assert saved.status_code == 303, saved.text
     assert "/directory?saved=test_helpline" in saved.headers["location"]
-    with supervised.store.transaction() as session:
+    with supervised.db.transaction() as session:
         row = session.get(DirectoryEntry, "test_helpline")
     assert row is not None
     assert row.entry["hours"] == {"mon": ["09:00-17:00", "18:00-20:00"]}
@@ -157,7 +157,7 @@ def test_a_caseworker_reads_the_directory_but_cannot_edit(supervised: World) -> 
     data = {"csrf": csrf, "name": "Hijacked", "source": "https://example.org"}
     assert client.post("/directory/edit/live_fear_free", data=data).status_code == 404
     assert client.post("/directory/add", data=data).status_code == 404
-    with supervised.store.transaction() as session:
+    with supervised.db.transaction() as session:
         assert session.scalars(select(DirectoryEntry)).all() == []
 
 
@@ -169,7 +169,7 @@ def test_an_edit_without_the_csrf_token_is_refused(supervised: World) -> None:
     assert client.post("/directory/edit/galop", data=form).status_code == 403
     del form["csrf"]
     assert client.post("/directory/edit/galop", data=form).status_code == 403
-    with supervised.store.transaction() as session:
+    with supervised.db.transaction() as session:
         assert session.scalars(select(DirectoryEntry)).all() == []
 
 
@@ -207,7 +207,7 @@ def test_bad_input_shows_the_form_again_with_what_was_typed(
     assert 'value="Galop, as I typed it"' in page
     assert f'value="{value}"' in page
     assert f'id="{marked}"' in page.split('aria-invalid="true"')[0].rsplit("<", 1)[-1]
-    with supervised.store.transaction() as session:
+    with supervised.db.transaction() as session:
         assert session.scalars(select(DirectoryEntry)).all() == []
 
 

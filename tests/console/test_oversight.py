@@ -70,7 +70,7 @@ def test_the_organisation_key_is_never_written_to_disk_unwrapped(
     client.post(f"/cases/{handoff_id}/claim", data={"csrf": csrf})
     client.post(f"/cases/{handoff_id}/reply", data={"csrf": csrf, "text": "We can help."})
     client.get(f"/cases/{handoff_id}")
-    with world.store.transaction() as session:
+    with world.db.transaction() as session:
         staff_id = session.execute(
             text("SELECT id FROM staff WHERE login_name = :login"), {"login": WORKER.login}
         ).scalar_one()

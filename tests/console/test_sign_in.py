@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
 from bot.console import accounts
+from bot.core.db import organisations
 from bot.core.db.models import AuditEntry
 
 from .conftest import WORKER, World, csrf_of, sign_in
@@ -35,7 +36,7 @@ def test_sign_in_with_passphrase_and_totp_shows_the_queue(world: World) -> None:
     queue = client.get("/")
     assert queue.status_code == 200 and "Queue" in queue.text
     assert queue.headers["cache-control"] == "no-store"
-    with world.store.transaction() as session:
+    with world.db.transaction() as session:
         actions = session.scalars(select(AuditEntry.action)).all()
     assert "console.sign_in" in actions
 
@@ -153,8 +154,8 @@ def test_an_unknown_login_takes_as_long_as_a_wrong_passphrase(engine: Engine) ->
     both refusals cost a full passphrase check: timing does not reveal which logins exist."""
     now = datetime(2026, 11, 25, tzinfo=timezone.utc)
     with Session(engine) as session, session.begin():
-        accounts.create_organisation(
-            session, "Timing", accounts.Credentials("timed", "right passphrase 1"), now
+        organisations.create_organisation(
+            session, "Timing", organisations.Credentials("timed", "right passphrase 1"), now
         )
 
     def refusal_seconds(login: str) -> float:

@@ -27,12 +27,13 @@ from bot.core.config import Settings, load_settings
 from bot.core.db.audit import Actor
 from bot.core.db.keys import unlock_organisation_keys
 from bot.core.db.models import Handoff
-from bot.core.db.store import Store, create_engine_for
+from bot.core.db.store import Database, create_engine_for
 from bot.devstack import Stack
 from bot.frontdoor.rasa_client import RasaFrontDoorClient
 from tests.conftest import POSTGRES_URL
 from tests.e2e.conftest import Conversation, text_of
 from tests.support import free_port, set_up_local_run
+from tests.support_cases import read_report
 
 REDIS_URL = "redis://127.0.0.1:6379/11"
 
@@ -179,12 +180,12 @@ def open_reports(settings: Settings, pseudonym: str) -> list[dict[str, object]]:
         for line in (settings.var_dir / "demo-organisation.txt").read_text().splitlines()
     )
     staff_id, passphrase = credentials["admin staff id"], credentials["admin passphrase"]
-    store = Store(create_engine_for(settings))
-    with store.transaction() as session:
+    db = Database(create_engine_for(settings))
+    with db.transaction() as session:
         keys = unlock_organisation_keys(session, staff_id, passphrase)
         handoffs = session.scalars(select(Handoff.id).where(Handoff.pseudonym == pseudonym)).all()
     assert handoffs, "the shared report was not stored"
-    return [store.read_report(h, keys, Actor("staff", staff_id)) for h in handoffs]
+    return [read_report(db, h, keys, Actor("staff", staff_id)) for h in handoffs]
 
 
 def check_report(settings: Settings, pseudonym: str, markers: Markers) -> None:

@@ -14,13 +14,15 @@ from sqlalchemy import func, select
 
 from bot.core.config import Settings
 from bot.core.db.audit import SYSTEM
+from bot.core.db.handoffs import close_handoff
 from bot.core.db.models import Handoff, HandoffStatus, Organisation
-from bot.core.db.store import HandoffFields, Store, create_engine_for
+from bot.core.db.store import Database, HandoffFields, create_engine_for
 from bot.core.firewall import REDACTION_MARK
 from bot.core.pseudonym import pseudonym_for
 from bot.core.report_fields import Urgency
 from tests.e2e.emulated import Lantern, Person, bot_text, sign_in_demo_caseworker
 from tests.support import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
+from tests.support_cases import open_case
 
 pytestmark = [
     pytest.mark.browser,
@@ -60,8 +62,7 @@ def report_through_telegram(someone: Person) -> None:
 
 def the_handoff_of(settings: Settings, someone: Person) -> Handoff:
     pseudonym = pseudonym_for(someone.user_id, settings.pseudonym_key())
-    store = Store(create_engine_for(settings))
-    with store.transaction() as session:
+    with Database(create_engine_for(settings)).transaction() as session:
         handoffs = session.scalars(select(Handoff).where(Handoff.pseudonym == pseudonym)).all()
     assert len(handoffs) == 1, "the conversation should have created exactly one handoff"
     return handoffs[0]
@@ -70,8 +71,8 @@ def the_handoff_of(settings: Settings, someone: Person) -> Handoff:
 def close_earlier_cases_with_advice(settings: Settings, organisation_id: str) -> int:
     """Enough earlier cases closed with advice that one more crosses the suppression line;
     returns how many such cases there are now."""
-    store = Store(create_engine_for(settings))
-    with store.transaction() as session:
+    db = Database(create_engine_for(settings))
+    with db.transaction() as session:
         closed = session.scalar(
             select(func.count())
             .select_from(Handoff)
@@ -79,18 +80,15 @@ def close_earlier_cases_with_advice(settings: Settings, organisation_id: str) ->
             .where(Handoff.outcome == "advice_given")
         )
     for index in range(max(0, SUPPRESS_BELOW - 1 - int(closed or 0))):
-        handoff_id = store.save_handoff(
+        handoff_id = open_case(
+            db,
             f"{index:064x}",
             organisation_id,
             HandoffFields(urgency=Urgency.STANDARD, consent=True),
             {"what_happened": "an earlier case"},
         )
-        for status in (HandoffStatus.OPEN, HandoffStatus.CLOSED):
-            store.set_handoff_status(handoff_id, status, SYSTEM)
-        with store.transaction() as session:
-            handoff = session.get(Handoff, handoff_id)
-            assert handoff is not None
-            handoff.outcome = "advice_given"
+        with db.transaction() as session:
+            close_handoff(session, handoff_id, "advice_given", None, SYSTEM, now=db.now())
         closed = int(closed or 0) + 1
     return int(closed or 0)
 
@@ -107,7 +105,7 @@ def test_a_caseworker_answers_a_report_made_in_telegram(lantern: Lantern) -> Non
     handoff = the_handoff_of(lantern.settings, someone)
     assert handoff.status is HandoffStatus.OPEN
     assert (handoff.region, handoff.safe_contact_time) == ("north_east", "evening")
-    with Store(create_engine_for(lantern.settings)).transaction() as session:
+    with Database(create_engine_for(lantern.settings)).transaction() as session:
         assert session.get(Organisation, handoff.organisation_id) is not None
     advice_cases = close_earlier_cases_with_advice(lantern.settings, handoff.organisation_id)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,7 @@ import yaml
 from sqlalchemy import select
 
 from bot.core.db.models import Handoff
-from bot.core.db.store import Store, create_engine_for
+from bot.core.db.store import Database, create_engine_for
 from bot.core.languages import BY_CODE, LANGUAGES
 from bot.core.locale import (
     LEFT_TO_RIGHT_ISOLATE,
@@ -162,7 +162,7 @@ def test_a_whole_conversation_in_the_persons_language(
 
     # Then a caseworker reads it in the console: English questions beside the person's answers
     pseudonym = pseudonym_for(someone.user_id, lantern.settings.pseudonym_key())
-    with Store(create_engine_for(lantern.settings)).transaction() as session:
+    with Database(create_engine_for(lantern.settings)).transaction() as session:
         handoff = session.scalars(select(Handoff).where(Handoff.pseudonym == pseudonym)).one()
     page = console_page
     page.goto(f"{lantern.console}/cases/{handoff.id}")

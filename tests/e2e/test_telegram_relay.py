@@ -11,14 +11,16 @@ import pytest
 from bot.console.demo import demo_account
 from bot.core.config import Settings, load_settings
 from bot.core.crypto import FrontEndKey
-from bot.core.db.audit import SYSTEM, Actor
+from bot.core.db import relay
+from bot.core.db.audit import Actor
 from bot.core.db.keys import unlock_organisation_keys
 from bot.core.db.models import Author, HandoffStatus, Organisation
-from bot.core.db.store import HandoffFields, Store, caseworker_reply_key, create_engine_for
+from bot.core.db.store import Database, HandoffFields, create_engine_for
 from bot.core.languages import ENGLISH
 from bot.core.locale import catalogue
 from bot.core.pseudonym import pseudonym_for
 from tests.e2e.emulated import FrontEnd, Person, bot_text
+from tests.support_cases import open_case, read_thread, set_status
 
 CASEWORKER = Actor("caseworker")
 SERVICES = "Here are services that can help."
@@ -29,39 +31,48 @@ class Charity:
     """The demo charity's side, acting on the shared database as the console would."""
 
     settings: Settings
-    store: Store
+    db: Database
 
     def case_for(self, someone: Person) -> tuple[str, str]:
         pseudonym = pseudonym_for(someone.user_id, self.settings.pseudonym_key())
-        with self.store.transaction() as session:
+        with self.db.transaction() as session:
             organisation_id = session.query(Organisation.id).order_by(Organisation.created_at)
             first = organisation_id.first()
         assert first is not None
-        handoff_id = self.store.save_handoff(
-            pseudonym, first[0], HandoffFields(consent=True), {"report_account": "a report"}
+        handoff_id = open_case(
+            self.db,
+            pseudonym,
+            first[0],
+            HandoffFields(consent=True),
+            {"report_account": "a report"},
         )
-        self.store.set_handoff_status(handoff_id, HandoffStatus.OPEN, SYSTEM)
         return handoff_id, pseudonym
 
     def reply(self, handoff_id: str, pseudonym: str, text: str) -> None:
-        message_id = self.store.add_thread_message(handoff_id, Author.STAFF, text, CASEWORKER)
         key = FrontEndKey(self.settings.front_end_key())
-        self.store.enqueue_delivery(
-            pseudonym, caseworker_reply_key(message_id), text, key, CASEWORKER
-        )
+        with self.db.transaction() as session:
+            relay.reply_to_person(
+                session,
+                handoff_id,
+                text,
+                key,
+                CASEWORKER,
+                now=self.db.now(),
+                firewall=self.db.firewall,
+            )
 
     def person_said(self, handoff_id: str) -> list[str]:
         admin = demo_account(self.settings, "admin")
-        with self.store.transaction() as session:
+        with self.db.transaction() as session:
             keys = unlock_organisation_keys(session, admin.staff_id, admin.passphrase)
-        thread = self.store.read_thread(handoff_id, keys, CASEWORKER)
+        thread = read_thread(self.db, handoff_id, keys, CASEWORKER)
         return [text for author, _, text in thread if author is Author.PERSON]
 
 
 @pytest.fixture
 def charity(e2e_var_dir: Path) -> Charity:
     settings = load_settings({"LANTERN_VAR_DIR": str(e2e_var_dir)})
-    return Charity(settings, Store(create_engine_for(settings)))
+    return Charity(settings, Database(create_engine_for(settings)))
 
 
 def started(telegram: FrontEnd) -> Person:
@@ -104,7 +115,7 @@ def test_back_to_the_assistant_then_a_closed_case_sends_words_to_the_assistant(
 
     charity.reply(handoff_id, pseudonym, "Write when you can.")
     someone.wait_for_bot_text("Write when you can.")
-    charity.store.set_handoff_status(handoff_id, HandoffStatus.CLOSED, CASEWORKER)
+    set_status(charity.db, handoff_id, HandoffStatus.CLOSED, CASEWORKER)
     someone.say("where can i get help, i need a refuge")
     chat = someone.wait_for_bot_text("conversation with the caseworker has ended")
 

@@ -16,7 +16,7 @@ from telegram import Bot
 from bot.core.config import load_settings
 from bot.core.crypto import KdfParams
 from bot.core.db.local_setup import create_local_setup
-from bot.core.db.store import Store, create_engine_for
+from bot.core.db.store import Database, Store, create_engine_for
 from bot.core.firewall import Firewall
 from bot.core.report_fields import Urgency
 from bot.frontdoor import telegram_app
@@ -44,7 +44,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def queue(sqlite_engine: Engine, firewall: Firewall, clock: Clock, fast_kdf: KdfParams) -> Queue:
-    made = Queue(Store(sqlite_engine, firewall=firewall, clock=clock), fast_kdf)
+    made = Queue(Store(Database(sqlite_engine, firewall=firewall, clock=clock)), fast_kdf)
     made.organisation(ORGANISATION)
     made.organisation(SECOND_ORGANISATION)
     # History from before the front end started: never announced.
@@ -203,7 +203,7 @@ def local_var(
     }
     settings = load_settings(environ)
     create_local_setup(settings)
-    queue = Queue(Store(create_engine_for(settings)), fast_kdf)
+    queue = Queue(Store(Database(create_engine_for(settings))), fast_kdf)
     queue.organisation(ORGANISATION)
     return environ, queue
 

@@ -1,4 +1,4 @@
-"""The database side of the core: schema, migrations, the store, relay, keys, routing and audit.
+"""The database side of the core: schema, migrations, the unit of work and its repositories.
 
 Everything here needs SQLAlchemy 2 (typed ORM, ``Mapped``) and Alembic, so only the Python 3.11
 processes import it: the front end, the action server, the console and the CLI. The Rasa server

@@ -1,11 +1,12 @@
 """How many handoffs people opened since a point in the audit log, by urgency: counts, nothing else.
 
-A handoff has no "opened at" column (``created_at`` is when its draft began, ``updated_at`` moves
-on every claim and release), but every submission leaves a ``handoff.open`` audit entry by the
-person. Positions in the audit log (``seq``) are the cursor rather than clock times: each entry's
-``seq`` is given while its writer holds the audit lock, which it keeps until it commits, so
-entries become visible in ``seq`` order. A time cut-off could miss a handoff stamped just before
-it and committed just after (its writer waiting for that lock); a ``seq`` cut-off cannot.
+A handoff has no "opened at" column (``updated_at`` moves on every claim and release, and a case
+shared before sharing became one transaction began as a draft), but every submission leaves a
+``handoff.open`` audit entry by the person. Positions in the audit log (``seq``) are the cursor
+rather than clock times: each entry's ``seq`` is given while its writer holds the audit lock,
+which it keeps until it commits, so entries become visible in ``seq`` order. A time cut-off
+could miss a handoff stamped just before it and committed just after (its writer waiting for
+that lock); a ``seq`` cut-off cannot.
 
 Only plain columns are read: the audit entry's position, action and actor role, and the
 handoff's status and urgency. Never a sealed column, a pseudonym or an organisation.
@@ -21,11 +22,11 @@ from types import MappingProxyType
 from sqlalchemy import func, select
 
 from bot.core.db.audit import PERSON
+from bot.core.db.database import Database
 from bot.core.db.models import AuditEntry, Handoff, HandoffStatus
-from bot.core.db.store import Store
 from bot.core.report_fields import Urgency
 
-# The action Store.set_handoff_status records; by the person it is a submission, by staff a release.
+# By the person (handoffs.open_handoff) a submission; by staff (set_handoff_status) a release.
 _OPENED = f"handoff.{HandoffStatus.OPEN.value}"
 
 
@@ -43,12 +44,12 @@ class OpenedSince:
         return sum(self.by_urgency.values())
 
 
-def audit_position(store: Store, at: datetime | None = None) -> int:
+def audit_position(db: Database, at: datetime | None = None) -> int:
     """The position of the last audit entry written at or before ``at`` (default: the last one).
 
     0 for an empty log, so every later entry counts as after it.
     """
-    with store.transaction() as session:
+    with db.transaction() as session:
         query = select(AuditEntry.seq).order_by(AuditEntry.seq.desc()).limit(1)
         if at is not None:
             query = query.where(AuditEntry.created_at <= at)
@@ -56,13 +57,13 @@ def audit_position(store: Store, at: datetime | None = None) -> int:
     return position or 0
 
 
-def opened_since(store: Store, after: int) -> OpenedSince:
+def opened_since(db: Database, after: int) -> OpenedSince:
     """Handoffs opened by the person after audit position ``after`` and still open, by urgency.
 
     One claimed, closed or withdrawn since is no longer in the queue and is not counted; a case a
     caseworker released back to the queue is not new and is not counted either.
     """
-    with store.transaction() as session:
+    with db.transaction() as session:
         until = max(after, session.scalar(select(func.max(AuditEntry.seq))) or 0)
         rows = session.execute(
             select(Handoff.urgency, func.count(func.distinct(Handoff.id)))

@@ -9,7 +9,8 @@ from __future__ import annotations
 import secrets
 
 from bot.core.config import Settings
-from bot.core.db.store import Store, create_engine_for
+from bot.core.db.database import Database
+from bot.core.db.migrations import create_engine_for
 from bot.core.private_files import write_private_file
 
 __all__ = ["create_local_setup", "write_private_file"]
@@ -24,4 +25,4 @@ def create_local_setup(settings: Settings) -> None:
     ):
         if not key_file.exists():
             write_private_file(key_file, secrets.token_hex(32))
-    Store(create_engine_for(settings)).migrate()
+    Database(create_engine_for(settings)).migrate()

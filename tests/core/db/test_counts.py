@@ -9,14 +9,15 @@ import pytest
 from sqlalchemy import Engine, event
 
 from bot.core.crypto import KdfParams
-from bot.core.db.audit import PERSON, Actor
+from bot.core.db.audit import Actor
 from bot.core.db.counts import audit_position, opened_since
-from bot.core.db.keys import provision_organisation
 from bot.core.db.models import HandoffStatus
-from bot.core.db.store import HandoffFields, Store
+from bot.core.db.organisations import Credentials, create_organisation
+from bot.core.db.store import Database, HandoffFields, Store
 from bot.core.firewall import Firewall
 from bot.core.pseudonym import pseudonym_for
 from bot.core.report_fields import Urgency
+from tests.support_cases import get_handoff, legacy_draft, open_case, set_status
 
 KEY = b"pseudonym key for tests, 32 bytes+"
 
@@ -42,28 +43,35 @@ class Queue:
         self.staff: dict[str, Actor] = {}
 
     def organisation(self, name: str) -> str:
-        with self.store.transaction() as session:
-            made = provision_organisation(
-                session, name, "admin passphrase", self.store.now(), kdf=self._kdf
+        with self.store.db.transaction() as session:
+            made = create_organisation(
+                session,
+                name,
+                Credentials(name.lower().replace(" ", "-"), "admin passphrase"),
+                self.store.db.now(),
+                kdf=self._kdf,
             )
         self.organisations[name] = made.organisation_id
-        self.staff[name] = Actor("admin", made.admin_staff_id)
+        self.staff[name] = Actor("admin", made.admin.staff_id)
         return made.organisation_id
 
-    def draft(self, urgency: Urgency, organisation: str, region: str = "london") -> str:
+    def _person(self) -> str:
         self._people += 1
-        return self.store.save_handoff(
-            pseudonym_for(100_000 + self._people, KEY),
+        return pseudonym_for(100_000 + self._people, KEY)
+
+    def draft(self, organisation: str) -> str:
+        """What the older two-step sharing left when it stopped halfway."""
+        return legacy_draft(self.store.db, self._person(), self.organisations[organisation])
+
+    def submit(self, urgency: Urgency, organisation: str, region: str = "london") -> str:
+        """As the action server does, for a chosen organisation."""
+        return open_case(
+            self.store.db,
+            self._person(),
             self.organisations[organisation],
             HandoffFields(urgency=urgency, nation="england", region=region, consent=True),
             {"story": "what happened"},
         )
-
-    def submit(self, urgency: Urgency, organisation: str, region: str = "london") -> str:
-        """As the action server does: a draft, then opened by the person."""
-        handoff_id = self.draft(urgency, organisation, region)
-        self.store.set_handoff_status(handoff_id, HandoffStatus.OPEN, PERSON)
-        return handoff_id
 
 
 @pytest.fixture
@@ -73,7 +81,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def queue(engine: Engine, firewall: Firewall, clock: Clock, fast_kdf: KdfParams) -> Queue:
-    made = Queue(Store(engine, firewall=firewall, clock=clock), fast_kdf)
+    made = Queue(Store(Database(engine, firewall=firewall, clock=clock)), fast_kdf)
     made.organisation("Partner charity")
     return made
 
@@ -83,17 +91,17 @@ def test_counts_only_what_was_opened_after_the_position_by_urgency(queue: Queue)
     Then only the three count, split by urgency, and the result says how far it looked."""
     queue.submit(Urgency.VERY_HIGH, "Partner charity")
     queue.submit(Urgency.STANDARD, "Partner charity")
-    start = audit_position(queue.store)
+    start = audit_position(queue.store.db)
     queue.submit(Urgency.VERY_HIGH, "Partner charity")
     queue.submit(Urgency.STANDARD, "Partner charity")
     queue.submit(Urgency.STANDARD, "Partner charity")
 
-    news = opened_since(queue.store, start)
+    news = opened_since(queue.store.db, start)
 
     assert dict(news.by_urgency) == {Urgency.VERY_HIGH: 1, Urgency.STANDARD: 2}
     assert news.total == 3
-    assert news.until == audit_position(queue.store) > start
-    assert opened_since(queue.store, news.until).total == 0
+    assert news.until == audit_position(queue.store.db) > start
+    assert opened_since(queue.store.db, news.until).total == 0
 
 
 def test_only_cases_still_waiting_and_new_to_the_queue_count(queue: Queue) -> None:
@@ -102,20 +110,20 @@ def test_only_cases_still_waiting_and_new_to_the_queue_count(queue: Queue) -> No
     staff = queue.staff["Partner charity"]
     queue.organisation("Second charity")
     released = queue.submit(Urgency.HIGH, "Partner charity")
-    queue.store.set_handoff_status(released, HandoffStatus.CLAIMED, staff, staff.id)
-    start = audit_position(queue.store)
-    queue.store.set_handoff_status(released, HandoffStatus.OPEN, staff)
-    queue.draft(Urgency.VERY_HIGH, "Partner charity")
+    set_status(queue.store.db, released, HandoffStatus.CLAIMED, staff, staff.id)
+    start = audit_position(queue.store.db)
+    set_status(queue.store.db, released, HandoffStatus.OPEN, staff)
+    queue.draft("Partner charity")
     claimed = queue.submit(Urgency.VERY_HIGH, "Partner charity")
-    queue.store.set_handoff_status(claimed, HandoffStatus.CLAIMED, staff, staff.id)
+    set_status(queue.store.db, claimed, HandoffStatus.CLAIMED, staff, staff.id)
     withdrawn = queue.submit(Urgency.VERY_HIGH, "Partner charity")
-    pseudonym = queue.store.get_handoff(withdrawn).pseudonym
+    pseudonym = get_handoff(queue.store.db, withdrawn).pseudonym
     assert pseudonym is not None
     queue.store.erase_pseudonym(pseudonym)
     queue.submit(Urgency.HIGH, "Second charity")
     queue.submit(Urgency.STANDARD, "Partner charity")
 
-    news = opened_since(queue.store, start)
+    news = opened_since(queue.store.db, start)
 
     assert dict(news.by_urgency) == {Urgency.HIGH: 1, Urgency.STANDARD: 1}
 
@@ -128,16 +136,16 @@ def test_a_position_by_time_is_the_last_entry_written_by_then(queue: Queue, cloc
     clock.tick()
     queue.submit(Urgency.STANDARD, "Partner charity")
 
-    assert opened_since(queue.store, audit_position(queue.store, before)).total == 2
-    after_first = opened_since(queue.store, audit_position(queue.store, opened_at))
+    assert opened_since(queue.store.db, audit_position(queue.store.db, before)).total == 2
+    after_first = opened_since(queue.store.db, audit_position(queue.store.db, opened_at))
     assert dict(after_first.by_urgency) == {Urgency.STANDARD: 1}
 
 
 def test_an_empty_audit_log_is_position_zero(engine: Engine, firewall: Firewall) -> None:
-    store = Store(engine, firewall=firewall)
-    assert audit_position(store) == 0
-    assert opened_since(store, 0).total == 0
-    assert opened_since(store, 0).until == 0
+    db = Database(engine, firewall=firewall)
+    assert audit_position(db) == 0
+    assert opened_since(db, 0).total == 0
+    assert opened_since(db, 0).until == 0
 
 
 @pytest.fixture
@@ -156,11 +164,11 @@ def test_the_count_reads_no_sealed_column_pseudonym_or_organisation(
     queue: Queue, statements: list[str]
 ) -> None:
     """Every SQL statement the count sends names only plain columns it needs."""
-    start = audit_position(queue.store)
+    start = audit_position(queue.store.db)
     queue.submit(Urgency.HIGH, "Partner charity")
     statements.clear()
 
-    assert opened_since(queue.store, start).total == 1
+    assert opened_since(queue.store.db, start).total == 1
 
     selects = [sql for sql in statements if sql.lstrip().startswith("select")]
     assert selects

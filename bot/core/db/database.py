@@ -1,7 +1,8 @@
-"""What the store and the relay share: one engine, one clock, one firewall, one refusal type.
+"""The unit of work: one engine, one clock, one firewall, and a transaction per use case.
 
-Kept apart so that ``bot.core.db.store`` can build on ``bot.core.db.relay`` without either importing
-the other's internals; callers import from ``bot.core.db.store``, never from here.
+Repositories (``handoffs``, ``relay``, ``sealed_messages``, ``erasure``) are functions that take
+the caller's session and never commit, so a use case that spans several of them opens one
+:meth:`Database.transaction` and either all of it happens or none of it does.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Protocol
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.core.db.migrations import upgrade_database
 from bot.core.db.models import Handoff
 from bot.core.errors import LanternError
 from bot.core.firewall import default_firewall
@@ -21,9 +23,9 @@ from bot.core.pseudonym import is_pseudonym
 
 __all__ = [
     "REPORT_FORMAT",
+    "Database",
     "Redaction",
     "Redactor",
-    "StoreBase",
     "StoreError",
     "require_handoff",
     "require_pseudonym",
@@ -45,8 +47,8 @@ class Redactor(Protocol):
     def redact(self, text: str) -> Redaction: ...
 
 
-class StoreBase:
-    """Sessions, the clock and the firewall; subclasses add the operations."""
+class Database:
+    """Owns the engine and its sessions; nothing connects until the first transaction."""
 
     def __init__(
         self,
@@ -61,6 +63,9 @@ class StoreBase:
 
     def now(self) -> datetime:
         return self._clock()
+
+    def migrate(self) -> None:
+        upgrade_database(self.engine)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
