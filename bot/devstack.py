@@ -222,7 +222,8 @@ def main(argv: list[str]) -> int:
 
     # A plain SIGTERM would skip `finally` and leave both servers running.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    # WARNING: the supervisor's restart lines, not httpx's line per health probe.
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
     settings = load_settings()
     stack = Stack(
         DEFAULT_RASA_PORT,
@@ -234,6 +235,7 @@ def main(argv: list[str]) -> int:
     try:
         stack.start(os.environ)
         if "--chat" in argv:
+            supervise_in_background(stack)
             return chat(settings)
         page = stack.start_telegram(os.environ, DEFAULT_EMULATOR_PORT)
         console = stack.start_console(os.environ, DEFAULT_CONSOLE_PORT)
