@@ -33,6 +33,11 @@ Clock = Callable[[], float]
 # Telegram's default: every update type except these three must be asked for explicitly.
 NOT_DEFAULT_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 FIRST_UPDATE_ID = 100_000_001
+# A restarted emulator (the supervisor restarts a crashed one) must hand out ids above those of
+# its last run: a poller's offset above a new id would confirm that update unseen, i.e. lose it.
+# Ids start 10 per second of the clock past 2026-01-01, so they stay below 2**31 until 2032.
+UPDATE_ID_EPOCH = 1_767_225_600
+UPDATE_IDS_PER_SECOND = 10
 
 
 @dataclass
@@ -83,7 +88,8 @@ class Emulator:
         self.commands = CommandMenus()
         self.updates_pulse = Pulse()
         self.chat_pulse = Pulse()
-        self._update_ids = itertools.count(FIRST_UPDATE_ID)
+        elapsed = max(int(clock()) - UPDATE_ID_EPOCH, 0)
+        self._update_ids = itertools.count(FIRST_UPDATE_ID + elapsed * UPDATE_IDS_PER_SECOND)
         self._query_ids = itertools.count(4_000_000_000_000_000_001)
         self._file_numbers = itertools.count(1)
         self._open_queries = OpenQueries()

@@ -12,6 +12,7 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter
 
+from bot.emulator import Emulator
 from bot.emulator.queries import QUERY_LIFETIME_SECONDS
 from tests.emulator.conftest import Running
 
@@ -188,3 +189,19 @@ async def test_an_update_not_confirmed_by_a_higher_offset_is_delivered_again(
     after_first = await bot.get_updates(offset=delivered[0].update_id + 1, timeout=0)
     assert [u.update_id for u in after_first] == [delivered[1].update_id]
     assert await bot.get_updates(offset=delivered[1].update_id + 1, timeout=0) == ()
+
+
+async def test_a_restarted_emulator_never_reuses_update_ids_below_a_pollers_offset() -> None:
+    """The supervisor restarts a crashed emulator; the front end keeps its offset. Ids of the
+    new run start above the old run's, so no new update is confirmed (lost) unseen."""
+    now = [1_780_000_000.0]
+    before = Emulator(clock=lambda: now[0])
+    chat = before.chat_for(USER)
+    for _ in range(5):
+        before.user_sends(chat, "hi", {})
+    offset = before.updates[-1]["update_id"] + 1
+    now[0] += 1  # restarted a second later
+    after = Emulator(clock=lambda: now[0])
+    after.user_sends(after.chat_for(USER), "after the restart", {})
+    assert after.updates[0]["update_id"] >= offset
+    assert await after.get_updates(offset=offset, limit=100, timeout=0, allowed=None) != []
