@@ -173,6 +173,7 @@ class Stack:
     ) -> None:
         # The health URL's page part is dropped for display: `bot health` shows where it lives.
         url = health_url.split("/", 3)[2] if health_url else None
+        self.log_dir.mkdir(parents=True, exist_ok=True)
         self.supervisor.add(
             Server(
                 name,
