@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import time
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from bot.emulator.objects import (
     person,
     private_chat,
 )
+from bot.emulator.pulse import Pulse
 from bot.emulator.queries import OpenQueries
 
 Clock = Callable[[], float]
@@ -47,24 +47,6 @@ class WebhookConfig:
     max_connections: int = 40
     last_error_date: int | None = None
     last_error_message: str | None = None
-
-
-class Pulse:
-    """Wakes every waiter at once; waiters then re-check whatever they were waiting for."""
-
-    def __init__(self) -> None:
-        self._event = asyncio.Event()
-
-    def fire(self) -> None:
-        self._event.set()
-        self._event = asyncio.Event()
-
-    async def wait(self, seconds: float) -> None:
-        event = self._event
-        try:
-            await asyncio.wait_for(event.wait(), timeout=max(seconds, 0.0))
-        except TimeoutError:
-            return
 
 
 class Emulator:
