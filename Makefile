@@ -11,7 +11,7 @@ MODEL := models/lantern.tar.gz
 TRAINING_INPUTS := config.yml $(shell find domain data/nlu data/rules data/stories -name '*.yml' 2>/dev/null)
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help setup keys demo-code train run chat test lint typecheck validate unit e2e nlu-report nlu-languages nlu-per-language bench screenshots lock clean
+.PHONY: help setup keys demo-code train run health chat test lint typecheck validate unit e2e nlu-report nlu-languages nlu-per-language bench screenshots lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -43,6 +43,9 @@ $(MODEL): $(TRAINING_INPUTS) $(RASA_VENV)/.installed
 
 run: setup keys train ## Start everything: chat at http://127.0.0.1:8081/, console at http://127.0.0.1:8080/
 	$(VENV)/bin/python -m bot.devstack
+
+health: ## Each server of a running `make run`: up or down, restarts, URL (exit 1 if any is down)
+	@$(VENV)/bin/python -m bot health
 
 chat: setup keys train ## Start Rasa and the actions and chat in this terminal instead
 	$(VENV)/bin/python -m bot.devstack --chat

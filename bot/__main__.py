@@ -34,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "demo-code", help="print the demo caseworker's current sign-in code (local runs only)"
     )
+    commands.add_parser(
+        "health", help="each server of a running `make run` stack: up or down, restarts, URL"
+    )
     commands.add_parser("audit-verify", help="check the audit log's hash chain; exit 1 if broken")
     purge = commands.add_parser(
         "purge", help="delete expired drafts, closed cases, spent deliveries and idle trackers"
@@ -169,6 +172,13 @@ def _front_end_command(args: argparse.Namespace, settings: Settings) -> int:
     return chat_main(settings)
 
 
+def _health_command(_args: argparse.Namespace, settings: Settings) -> int:
+    """``health``: exit 0 when every server of the running stack answers, else 1."""
+    from bot.health import report, state_file_for
+
+    return report(state_file_for(settings.var_dir), sys.stdout)
+
+
 SETTINGS_FREE = frozenset({"firewall", "emulator"})
 HANDLERS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "local-setup": _local_setup_command,
@@ -180,6 +190,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "console": _console_command,
     "telegram": _front_end_command,
     "chat": _front_end_command,
+    "health": _health_command,
 }
 
 

@@ -1,16 +1,20 @@
 """Starts and stops the local stack for ``make run`` and the tests: the action server, the Rasa
 server, for Telegram the Bot API emulator with the front end polling it, and the console.
 
-Every server binds to loopback only: Rasa's channels have no authentication.
+Every server binds to loopback only: Rasa's channels have no authentication. Each is a
+``Server`` of the stack's ``Supervisor`` (bot/supervisor.py); ``make run`` lets it restart one
+that crashes while the others stay up, tests that stop servers on purpose simply do not run it.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,6 +24,8 @@ import httpx
 
 from bot.core.config import PROJECT_ROOT
 from bot.core.errors import LanternError
+from bot.health import state_file_for
+from bot.supervisor import Server, Supervisor
 
 RASA_PYTHON = PROJECT_ROOT / ".venv-rasa" / "bin" / "python"
 APP_PYTHON = PROJECT_ROOT / ".venv" / "bin" / "python"
@@ -58,7 +64,11 @@ class Stack:
     rasa_port: int
     action_port: int
     log_dir: Path
-    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    supervisor: Supervisor = field(default_factory=Supervisor)
+
+    @property
+    def processes(self) -> list[subprocess.Popen[bytes]]:
+        return self.supervisor.processes()
 
     @property
     def rasa_url(self) -> str:
@@ -90,6 +100,7 @@ class Stack:
             ],
             run_env,
             "actions",
+            f"http://{LOOPBACK}:{self.action_port}/health",
         )
         self._spawn(
             [
@@ -112,6 +123,7 @@ class Stack:
             ],
             run_env,
             "rasa",
+            f"{self.rasa_url}/webhooks/frontdoor/",
         )
         deadline = time.monotonic() + timeout_seconds
         wait_until_healthy(f"http://{LOOPBACK}:{self.action_port}/health", deadline, self)
@@ -128,6 +140,7 @@ class Stack:
             [str(APP_PYTHON), "-m", "bot", "emulator", "--port", str(emulator_port)],
             run_env,
             "emulator",
+            f"{emulator}/_emulator/state",
         )
         wait_until_healthy(f"{emulator}/_emulator/state", time.monotonic() + timeout_seconds, self)
         run_env.update(LANTERN_RASA_URL=self.rasa_url, LANTERN_TELEGRAM_BASE_URL=f"{emulator}/bot")
@@ -149,30 +162,34 @@ class Stack:
             ],
             quiet_environment(env),
             "console",
+            f"http://{LOOPBACK}:{console_port}/sign-in",
         )  # fmt: skip
         console = f"http://{LOOPBACK}:{console_port}"
         wait_until_healthy(f"{console}/sign-in", time.monotonic() + timeout_seconds, self)
         return console
 
-    def _spawn(self, command: list[str], env: Mapping[str, str], name: str) -> None:
-        log = (self.log_dir / f"{name}-{self.rasa_port}.log").open("ab")
-        self.processes.append(
-            subprocess.Popen(command, cwd=PROJECT_ROOT, env=dict(env), stdout=log, stderr=log)  # noqa: S603 - fixed argv, no shell
+    def _spawn(
+        self, command: list[str], env: Mapping[str, str], name: str, health_url: str | None = None
+    ) -> None:
+        # The health URL's page part is dropped for display: `bot health` shows where it lives.
+        url = health_url.split("/", 3)[2] if health_url else None
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.supervisor.add(
+            Server(
+                name,
+                command,
+                dict(env),
+                self.log_dir / f"{name}-{self.rasa_port}.log",
+                url=f"http://{url}/" if url else None,
+                health_url=health_url,
+            )
         )
 
     def stop(self) -> None:
-        for process in self.processes:
-            process.terminate()
-        for process in self.processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        self.processes.clear()
+        self.supervisor.stop()
 
     def alive(self) -> bool:
-        return all(process.poll() is None for process in self.processes)
+        return self.supervisor.all_running()
 
 
 def ensure_port_free(port: int) -> None:
@@ -206,26 +223,41 @@ def main(argv: list[str]) -> int:
 
     # A plain SIGTERM would skip `finally` and leave both servers running.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    # WARNING: the supervisor's restart lines, not httpx's line per health probe.
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
     settings = load_settings()
-    stack = Stack(DEFAULT_RASA_PORT, DEFAULT_ACTION_PORT, settings.var_dir / "log")
+    stack = Stack(
+        DEFAULT_RASA_PORT,
+        DEFAULT_ACTION_PORT,
+        settings.var_dir / "log",
+        Supervisor(state_file=state_file_for(settings.var_dir)),
+    )
     print("Starting Lantern (Rasa and the action server take about 30 seconds)...", flush=True)
     try:
         stack.start(os.environ)
         if "--chat" in argv:
+            supervise_in_background(stack)
             return chat(settings)
         page = stack.start_telegram(os.environ, DEFAULT_EMULATOR_PORT)
         console = stack.start_console(os.environ, DEFAULT_CONSOLE_PORT)
         print(f"Lantern is running. Chat with it at {page} (Ctrl-C stops it).", flush=True)
+        print("`make health` shows each server's state.", flush=True)
         print(sign_in_instructions(settings, console), flush=True)
-        # Waits on the servers, not on stdin, so it also runs with no terminal attached.
-        while stack.alive():
-            time.sleep(1)
-        print(f"A server stopped; see the logs in {stack.log_dir}", file=sys.stderr)
-        return 1
+        # Waits on the servers, not on stdin, so it also runs with no terminal attached; a
+        # server that dies is restarted while the others keep serving.
+        stack.supervisor.run()
+        return 0
     except KeyboardInterrupt:
         return 0
     finally:
         stack.stop()
+
+
+def supervise_in_background(stack: Stack) -> threading.Thread:
+    """Run the stack's supervisor in a daemon thread (tests); ``stack.stop()`` ends it."""
+    thread = threading.Thread(target=stack.supervisor.run, args=(0.2,), daemon=True)
+    thread.start()
+    return thread
 
 
 if __name__ == "__main__":

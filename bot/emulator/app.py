@@ -48,6 +48,7 @@ def create_app(emulator: Emulator | None = None, *, host: str = "127.0.0.1") -> 
     routes = [
         Route("/bot{token}/{method}", bot_api.endpoint, methods=["GET", "POST"]),
         Route(f"{users}/messages", control.user_message, methods=["POST"]),
+        Route(f"{users}/messages/{{message_id}}/edit", control.edit_message, methods=["POST"]),
         Route(f"{users}/press", control.press, methods=["POST"]),
         Route(f"{users}/chat", control.chat, methods=["GET"]),
         Route(f"{users}/block", control.block, methods=["POST"]),

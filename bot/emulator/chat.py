@@ -76,6 +76,21 @@ class Chat:
     def deletable(self, message: ChatMessage, now: float) -> bool:
         return now - message.date < DELETE_WINDOW_SECONDS
 
+    def delete_all(self, message_ids: list[int], now: float, *, skip_missing: bool) -> int:
+        """Delete all of these messages or none; how many were deleted.
+
+        As on Telegram, ids not found are skipped in a batch, but one message past the 48-hour
+        window fails the whole call and nothing in the batch is deleted.
+        """
+        found = {m.message_id: m for m in map(self.live, message_ids) if m is not None}
+        if not found and not skip_missing:
+            raise bad_request("message to delete not found")
+        if any(not self.deletable(message, now) for message in found.values()):
+            raise bad_request("message can't be deleted for everyone")
+        for message in found.values():
+            self.delete(message)
+        return len(found)
+
     def delete(self, message: ChatMessage) -> None:
         message.deleted = True
         message.text, message.content, message.keyboard = None, {}, None

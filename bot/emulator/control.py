@@ -57,6 +57,21 @@ class ControlApi:
         message = self.emulator.user_sends(chat, text, content)
         return JSONResponse(chat.view()["messages"][message.message_id - 1], 201)
 
+    async def edit_message(self, request: Request) -> JSONResponse:
+        """The person edits their own text message; the bot gets an ``edited_message``."""
+        body = await _json_body(request)
+        chat = self.emulator.chats.get(_user_id(request))
+        if chat is None:
+            raise ControlError(404, "this user has no chat with the bot")
+        text = body.get("text")
+        if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT_LENGTH:
+            raise ControlError(400, "give the new text, 1-4096 characters")
+        raw_id = str(request.path_params["message_id"])
+        if not raw_id.isdigit():
+            raise ControlError(400, "message_id must be a positive whole number")
+        message = self.emulator.user_edits(chat, int(raw_id), text)
+        return JSONResponse(chat.view()["messages"][message.message_id - 1])
+
     async def press(self, request: Request) -> JSONResponse:
         body = await _json_body(request)
         label, data = body.get("text"), body.get("data")

@@ -83,11 +83,14 @@ def command_entities(text: str) -> list[JsonDict]:
 
 def outgoing_text(raw: object, parse_mode: object) -> str:
     """The text a bot message shows: HTML markup is removed as Telegram does; Markdown is kept."""
-    if not isinstance(raw, str) or not raw.strip():
+    if not isinstance(raw, str):
         raise bad_request("message text is empty")
     if parse_mode is not None and parse_mode != "" and parse_mode not in PARSE_MODES:
         raise bad_request(f"unsupported parse_mode {parse_mode}")
     text = html.unescape(_TAG.sub("", raw)) if parse_mode == "HTML" else raw
+    # Telegram measures 1-4096 after entity parsing: "<b> </b>" is empty, markup is free.
+    if not text.strip():
+        raise bad_request("message text is empty")
     if len(text) > MAX_TEXT_LENGTH:
         raise bad_request("message is too long")
     return text

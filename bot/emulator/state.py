@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import time
 from collections.abc import Callable
@@ -11,7 +10,6 @@ from dataclasses import dataclass
 from bot.emulator.chat import Chat, ChatMessage
 from bot.emulator.commands import CommandMenus
 from bot.emulator.errors import (
-    QUERY_INVALID,
     ApiError,
     ControlError,
     bad_request,
@@ -28,11 +26,18 @@ from bot.emulator.objects import (
     person,
     private_chat,
 )
+from bot.emulator.pulse import Pulse
+from bot.emulator.queries import OpenQueries
 
 Clock = Callable[[], float]
 # Telegram's default: every update type except these three must be asked for explicitly.
 NOT_DEFAULT_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 FIRST_UPDATE_ID = 100_000_001
+# A restarted emulator (the supervisor restarts a crashed one) must hand out ids above those of
+# its last run: a poller's offset above a new id would confirm that update unseen, i.e. lose it.
+# Ids start 10 per second of the clock past 2026-01-01, so they stay below 2**31 until 2032.
+UPDATE_ID_EPOCH = 1_767_225_600
+UPDATE_IDS_PER_SECOND = 10
 
 
 @dataclass
@@ -42,24 +47,6 @@ class WebhookConfig:
     max_connections: int = 40
     last_error_date: int | None = None
     last_error_message: str | None = None
-
-
-class Pulse:
-    """Wakes every waiter at once; waiters then re-check whatever they were waiting for."""
-
-    def __init__(self) -> None:
-        self._event = asyncio.Event()
-
-    def fire(self) -> None:
-        self._event.set()
-        self._event = asyncio.Event()
-
-    async def wait(self, seconds: float) -> None:
-        event = self._event
-        try:
-            await asyncio.wait_for(event.wait(), timeout=max(seconds, 0.0))
-        except TimeoutError:
-            return
 
 
 class Emulator:
@@ -83,10 +70,11 @@ class Emulator:
         self.commands = CommandMenus()
         self.updates_pulse = Pulse()
         self.chat_pulse = Pulse()
-        self._update_ids = itertools.count(FIRST_UPDATE_ID)
+        elapsed = max(int(clock()) - UPDATE_ID_EPOCH, 0)
+        self._update_ids = itertools.count(FIRST_UPDATE_ID + elapsed * UPDATE_IDS_PER_SECOND)
         self._query_ids = itertools.count(4_000_000_000_000_000_001)
         self._file_numbers = itertools.count(1)
-        self._open_queries: dict[str, int] = {}
+        self._open_queries = OpenQueries()
         self._poll_generation = 0
 
     def reset(self) -> None:
@@ -152,6 +140,19 @@ class Emulator:
         self.chat_pulse.fire()
         return message
 
+    def user_edits(self, chat: Chat, message_id: int, text: str) -> ChatMessage:
+        """The person edits a text they sent: Telegram sends ``edited_message``, same id."""
+        message = chat.live(message_id)
+        if message is None or message.from_bot or message.text is None:
+            raise ControlError(404, "this person sent no live text message with that id")
+        if text == message.text:
+            raise ControlError(400, "the edit must change the text")
+        message.text, message.edit_date = text, int(self.now())
+        chat.version += 1
+        self._enqueue("edited_message", chat.render(message, self.bot_id))
+        self.chat_pulse.fire()
+        return message
+
     def press(self, chat: Chat, *, label: str | None, data: str | None) -> JsonDict:
         """The person presses the newest live bot button matching ``label`` or ``data``."""
         for message in reversed(list(chat.messages.values())):
@@ -168,7 +169,7 @@ class Emulator:
 
     def _callback_query(self, chat: Chat, message: ChatMessage, data: str) -> JsonDict:
         query_id = str(next(self._query_ids))
-        self._open_queries[query_id] = chat.chat_id
+        self._open_queries.add(query_id, chat.chat_id, self.now())
         query = {
             "id": query_id,
             "from": chat.user,
@@ -190,11 +191,8 @@ class Emulator:
     def chat_of(self, chat_id: int) -> Chat:
         chat = self.chats.get(chat_id) if chat_id > 0 else self.groups.get(chat_id)
         if chat is None:
-            raise (
-                forbidden("bot can't initiate conversation with a user")
-                if chat_id > 0
-                else bad_request("chat not found")
-            )
+            # A person who never wrote to the bot, an unknown id or a group the bot is not in.
+            raise bad_request("chat not found")
         if chat.migrated_to is not None:
             raise migrated(chat.migrated_to)
         return chat
@@ -233,26 +231,12 @@ class Emulator:
 
     def delete(self, chat: Chat, message_ids: list[int], *, batch: bool) -> None:
         """``deleteMessage`` (one id, strict) or ``deleteMessages`` (missing ids skipped)."""
-        now, deleted, too_old = self.now(), 0, 0
-        for message_id in message_ids:
-            message = chat.live(message_id)
-            if message is None:
-                if not batch:
-                    raise bad_request("message to delete not found")
-            elif chat.deletable(message, now):
-                chat.delete(message)
-                deleted += 1
-            else:
-                too_old += 1
-        if too_old and not deleted:
-            raise bad_request("message can't be deleted")
+        deleted = chat.delete_all(message_ids, self.now(), skip_missing=batch)
         if deleted:
             self.chat_pulse.fire()
 
     def answer_callback(self, query_id: str, text: str | None, show_alert: bool) -> None:
-        chat_id = self._open_queries.pop(query_id, None)
-        if chat_id is None:
-            raise bad_request(QUERY_INVALID)
+        chat_id = self._open_queries.take(query_id, text, self.now())
         self.chats[chat_id].last_answer = {"text": text, "show_alert": show_alert} if text else None
         self.chats[chat_id].version += 1
         self.chat_pulse.fire()

@@ -59,6 +59,16 @@ function renderMessage(message) {
   meta.className = "meta";
   meta.textContent = timeOf(message.date) + (message.edited && !message.deleted ? " · edited" : "");
   bubble.append(meta);
+  if (message.from === "user" && message.text !== null && !message.deleted) {
+    // People edit what they sent; the bot then gets an edited_message with the same id.
+    const edit = document.createElement("button");
+    edit.type = "button";
+    edit.className = "edit";
+    edit.textContent = "Edit";
+    edit.setAttribute("aria-label", "Edit this message");
+    edit.addEventListener("click", () => editMessage(message));
+    bubble.append(edit);
+  }
   item.append(bubble);
   if (message.buttons.length && !message.deleted) item.append(renderKeyboard(message.buttons));
   return item;
@@ -131,6 +141,14 @@ function openChat(id) {
 async function send(body) {
   if (userId === null) return;
   try { await api("messages", body); } catch (error) { say(`Not sent: ${error.message}`); }
+}
+
+async function editMessage(message) {
+  const text = window.prompt("Edit your message", message.text);
+  if (text === null || !text.trim() || text === message.text) return;
+  try { await api(`messages/${message.message_id}/edit`, { text }); } catch (error) {
+    say(`Not edited: ${error.message}`);
+  }
 }
 
 async function press(data) {
