@@ -1,0 +1,110 @@
+"""The inbox of Telegram updates: each recorded, sealed, before its turn runs (issue 12).
+
+Polling confirms an update (by asking for a higher offset) and a webhook answers 200 only once
+the update is here, so an update is never lost between Telegram and a finished turn; its
+update_id is the dedupe key, so an update delivered twice gives one turn. The sealed update is
+dropped once the turn is done; the bare update_id stays two days, past Telegram's 24 hours.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
+
+from bot.core.crypto import Binding, FrontEndKey, open_as_front_end, seal_for_front_end
+from bot.core.db.frontdoor_models import InboxUpdate
+
+# Telegram keeps an unconfirmed update for 24 hours, so a done update_id is remembered longer.
+REMEMBER_UPDATES_FOR = timedelta(hours=48)
+PENDING, DONE = "pending", "done"
+_INBOX = "frontdoor.inbox"
+
+
+class SealedState:
+    """Sessions, the clock and sealing bound to a row and field, for the front end's tables."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        key: FrontEndKey,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._key = key
+        self._keys = {key.key_id: key}
+        self._clock = clock or (lambda: datetime.now(timezone.utc))
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    # --- sealing -------------------------------------------------------------------------
+
+    def _seal(self, value: object, record: str, field: str) -> bytes:
+        plain = json.dumps(value, separators=(",", ":")).encode()
+        return seal_for_front_end(plain, self._key, Binding(record, field))
+
+    def _open(self, sealed: bytes, record: str, field: str) -> object:
+        return json.loads(open_as_front_end(sealed, self._keys, Binding(record, field)))
+
+
+class FrontDoorInbox(SealedState):
+    """Record, finish and replay updates."""
+
+    # --- the inbox (exactly-once turns) ---------------------------------------------------------
+
+    def receive(self, update_id: int, pseudonym: str | None, update: dict[str, object]) -> bool:
+        """Record an update before it is handled; False when its update_id was seen before."""
+        sealed = self._seal(update, str(update_id), _INBOX)
+        try:
+            with self._sessions.begin() as session:
+                session.add(
+                    InboxUpdate(
+                        update_id=update_id,
+                        pseudonym=pseudonym,
+                        sealed_update=sealed,
+                        state=PENDING,
+                        received_at=self.now(),
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    def finish(self, update_id: int) -> None:
+        """The turn is done: keep the update_id (dedupe), drop the update itself."""
+        with self._sessions.begin() as session:
+            row = session.get(InboxUpdate, update_id)
+            if row is not None:
+                row.state, row.sealed_update, row.pseudonym = DONE, None, None
+            cutoff = self.now() - REMEMBER_UPDATES_FOR
+            session.execute(
+                delete(InboxUpdate).where(
+                    InboxUpdate.state == DONE, InboxUpdate.received_at < cutoff
+                )
+            )
+
+    def is_done(self, update_id: int) -> bool:
+        with self._sessions() as session:
+            row = session.get(InboxUpdate, update_id)
+            return row is not None and row.state == DONE
+
+    def unfinished(self) -> list[tuple[int, dict[str, object]]]:
+        """Updates recorded but not done (the process stopped mid-turn), oldest first."""
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(InboxUpdate)
+                .where(InboxUpdate.state == PENDING)
+                .order_by(InboxUpdate.update_id)
+            ).all()
+        found = []
+        for row in rows:
+            if row.sealed_update is not None:
+                body = self._open(row.sealed_update, str(row.update_id), _INBOX)
+                assert isinstance(body, dict)  # noqa: S101 - sealed by receive() above
+                found.append((row.update_id, body))
+        return found
