@@ -32,11 +32,11 @@ from bot.core.tracker_vault import TrackerVault
 from bot.frontdoor import telegram_render as say
 from bot.frontdoor.inbox import CURRENT_UPDATE, answered_before
 from bot.frontdoor.language_id import LanguageGuesser
-from bot.frontdoor.memory import delete_all
 from bot.frontdoor.rasa_client import BotMessage, RasaFrontDoorClient
 from bot.frontdoor.terminal import RESTART_PAYLOAD
 from bot.frontdoor.turns import TurnKeeping
 from bot.frontdoor.when_down import reply_when_down
+from bot.frontdoor.wipe import delete_all
 
 logger = logging.getLogger(__name__)
 

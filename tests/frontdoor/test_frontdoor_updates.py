@@ -12,8 +12,8 @@ from telegram.error import BadRequest, TelegramError
 from bot.core.config import Settings
 from bot.core.languages import ENGLISH
 from bot.core.locale import catalogue
-from bot.frontdoor.memory import DELETE_BATCH, delete_all
 from bot.frontdoor.telegram_render import EMERGENCY
+from bot.frontdoor.wipe import DELETE_BATCH, delete_all
 
 # The emulator's fixtures, served in-process (tests/emulator/conftest.py).
 from tests.emulator.conftest import (  # noqa: F401 - pytest fixtures, found by name
