@@ -103,7 +103,7 @@ async def test_the_exit_button_is_answered_before_the_chat_is_wiped(
             answered.append(((await person.chat()).get("last_answer") or {}).get("text"))
             return await real_delete(*args)
 
-        import bot.frontdoor.telegram_frontend as frontend_module
+        import bot.frontdoor.frontend_core as frontend_module
 
         frontend_module.delete_all = watching  # type: ignore[assignment]
         try:
