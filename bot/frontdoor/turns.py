@@ -69,7 +69,8 @@ class TurnKeeping:
         if not isinstance(update, Update):
             return
         if update.update_id in self._failed:
-            self._failed.discard(update.update_id)
+            if not self.replaying(update.update_id):
+                self._failed.discard(update.update_id)  # else replay() decides
             return
         await asyncio.to_thread(self.state.finish, update.update_id)
 
@@ -83,6 +84,12 @@ class TurnKeeping:
                 await app.process_update(update)
             finally:
                 self._replaying.discard(update_id)
+            if update_id in self._failed:
+                # It failed again: once more at every start would fail every start. Given up,
+                # by count only (an exception's message can quote what someone wrote).
+                self._failed.discard(update_id)
+                await asyncio.to_thread(self.state.finish, update_id)
+                logger.error("a replayed update failed again and was given up")
             replayed += 1
         if replayed:
             logger.info("replayed %d unfinished updates", replayed)

@@ -250,3 +250,23 @@ async def test_a_crash_mid_turn_loses_nothing_and_repeats_nothing(
     chat = await person.chat()
     assert texts_of(chat) == ["answer to hello"]
     assert rasa.asked("hello") == 1
+
+
+async def test_an_update_that_fails_again_when_replayed_is_given_up_not_replayed_forever(
+    rasa: FakeRasa,
+    control: httpx.AsyncClient,  # noqa: F811 - the fixture imported above, by name
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def crash(*_args: object, **_kwargs: object) -> None:
+        raise InjectedCrashError
+
+    # Every FrontEnd built in this test fails at sending a turn.
+    monkeypatch.setattr(FrontEnd, "send_turn", crash)
+    async with running(rasa.settings) as (_app, first):
+        person = Person(next(_next_user), control, first)
+        await person.say("hello")
+        await until(lambda: bool(first.state.unfinished()), "the turn left unfinished")
+    async with running(rasa.settings) as (_app, second):
+        # Replayed once at start-up (Rasa not asked again), failed again, given up.
+        assert second.state.unfinished() == []
+    assert rasa.asked("hello") == 1

@@ -9,6 +9,7 @@ dropped once the turn is done; the bare update_id stays two days, past Telegram'
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
@@ -16,8 +17,16 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from bot.core.crypto import Binding, FrontEndKey, open_as_front_end, seal_for_front_end
+from bot.core.crypto import (
+    Binding,
+    FrontEndKey,
+    SealedDataError,
+    open_as_front_end,
+    seal_for_front_end,
+)
 from bot.core.db.frontdoor_models import InboxUpdate
+
+logger = logging.getLogger(__name__)
 
 # Telegram keeps an unconfirmed update for 24 hours, so a done update_id is remembered longer.
 REMEMBER_UPDATES_FOR = timedelta(hours=48)
@@ -101,10 +110,20 @@ class FrontDoorInbox(SealedState):
                 .where(InboxUpdate.state == PENDING)
                 .order_by(InboxUpdate.update_id)
             ).all()
-        found = []
+        found, unreadable = [], []
         for row in rows:
-            if row.sealed_update is not None:
+            if row.sealed_update is None:
+                continue
+            try:
                 body = self._open(row.sealed_update, str(row.update_id), _INBOX)
-                assert isinstance(body, dict)  # noqa: S101 - sealed by receive() above
-                found.append((row.update_id, body))
+            except SealedDataError:
+                # Sealed under a key this process no longer has: replaying it is impossible,
+                # and failing the start-up over it would leave everyone without an answer.
+                unreadable.append(row.update_id)
+                continue
+            assert isinstance(body, dict)  # noqa: S101 - sealed by receive() above
+            found.append((row.update_id, body))
+        for update_id in unreadable:
+            logger.error("an unfinished update could not be opened and was dropped")
+            self.finish(update_id)
         return found
