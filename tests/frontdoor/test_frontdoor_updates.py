@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -154,3 +155,27 @@ async def test_a_batch_that_fails_for_another_reason_is_counted_not_split() -> N
     bot = DownBot()
     assert await delete_all(bot, 1, list(range(1, 151))) == (0, 150)  # type: ignore[arg-type]
     assert bot.calls == 2
+
+
+async def test_the_exit_says_honestly_how_many_older_messages_it_could_not_remove(
+    rasa_down: Settings,  # noqa: F811 - the fixture imported above, by name
+    control: httpx.AsyncClient,  # noqa: F811 - the fixture imported above, by name
+) -> None:
+    async with running(rasa_down) as (_app, front_end):
+        person = Person(next(_next_user), control, front_end)
+        await person.say("hi")
+        await person.answers(1)
+        # A message of this chat from two days ago: past what Telegram lets a bot delete.
+        two_days_ago = datetime.now(timezone.utc) - timedelta(days=2)
+        front_end.state.remember_message(person.pseudonym, 9_999, two_days_ago)
+        await person.say("/exit")
+        chat = await person.wait_for(
+            lambda c: len(bot_messages(c)) == 1 and len(c["messages"]) == 4, "the honest note"
+        )
+        (note,) = bot_messages(chat)
+        assert texts_of(chat) == [EN.say("exit_some_left", count="1")]
+        assert [m["deleted"] for m in chat["messages"]] == [True, True, True, False]
+        # The note is in the trail: the next exit removes it too.
+        await person.say("/exit")
+        await person.wait_for(lambda c: all(m["deleted"] for m in c["messages"]), "all gone")
+        assert note["message_id"]
