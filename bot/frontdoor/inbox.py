@@ -18,34 +18,67 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 
+from bot.core.errors import LanternError
 from bot.core.locale import catalogue
 from bot.core.message_metadata import UPDATE_ID_KEY
 from bot.core.tracker_vault import TrackerVault
 from bot.core.turn_rules import ensure_way_out
 from bot.frontdoor.rasa_client import BotMessage, parse_turn
 
+logger = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 30.0
 # The update being handled, per asyncio task (PTB runs each update in its own task).
 CURRENT_UPDATE: ContextVar[int | None] = ContextVar("lantern_current_update", default=None)
 
 
-class DurableUpdateQueue(asyncio.Queue[object]):
-    """The Application's update queue; ``admit`` records an update and says whether it is new."""
+class InboxUnavailableError(LanternError):
+    """An update could not be recorded (the database is down): it must not be confirmed."""
 
-    def __init__(self, admit: Callable[[Update], Awaitable[bool]]) -> None:
+
+class DurableUpdateQueue(asyncio.Queue[object]):
+    """The Application's update queue; ``admit`` records an update and says whether it is new.
+
+    While the inbox cannot be written, ``put`` waits and tries again (polling: PTB's loop would
+    die on any exception that is not a TelegramError, and nothing is confirmed meanwhile), or
+    after ``attempts`` raises InboxUnavailableError (webhook: a 500, and Telegram sends again).
+    """
+
+    def __init__(
+        self,
+        admit: Callable[[Update], Awaitable[bool]],
+        *,
+        attempts: int | None = None,
+        backoff_seconds: float = 0.5,
+    ) -> None:
         super().__init__()
-        self._admit = admit
+        self._admit, self._attempts, self._backoff = admit, attempts, backoff_seconds
 
     async def put(self, item: object) -> None:
         # PTB also puts its own stop signal here: only updates go through the inbox.
-        if isinstance(item, Update) and not await self._admit(item):
+        if isinstance(item, Update) and not await self._admit_durably(item):
             return
         await super().put(item)
+
+    async def _admit_durably(self, update: Update) -> bool:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self._admit(update)
+            except (SQLAlchemyError, OSError) as error:
+                logger.error("the inbox could not record an update: %s", type(error).__name__)
+                if self._attempts is not None and attempt >= self._attempts:
+                    raise InboxUnavailableError(type(error).__name__) from error
+                await asyncio.sleep(min(MAX_BACKOFF_SECONDS, self._backoff * 2 ** (attempt - 1)))
 
 
 def inbox_body(update: Update) -> dict[str, Any]:

@@ -40,7 +40,7 @@ from bot.core.locale import catalogue, catalogues
 from bot.core.log_hygiene import install_log_hygiene
 from bot.core.tracker_vault import tracker_vault_for
 from bot.frontdoor.flood import FloodControl
-from bot.frontdoor.inbox import DurableUpdateQueue
+from bot.frontdoor.inbox import DurableUpdateQueue, InboxUnavailableError
 from bot.frontdoor.outbox import OutboxCourier
 from bot.frontdoor.rasa_client import RasaFrontDoorClient
 from bot.frontdoor.staff_ping import STAFF_PING_SECONDS, StaffPing
@@ -53,6 +53,7 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name, not a secret
 RETRY_WAITING_SECONDS = 3.0
 OUTBOX_SECONDS = 5.0
+WEBHOOK_INBOX_ATTEMPTS = 3
 _FRONT_END = "lantern.front_end"
 _UNSUPPORTED = (
     f.VOICE | f.AUDIO | f.PHOTO | f.VIDEO | f.VIDEO_NOTE | f.ANIMATION | f.Document.ALL
@@ -77,7 +78,13 @@ def create_app(settings: Settings) -> Application:  # type: ignore[type-arg]
         .rate_limiter(FloodControl())
         # Every update is recorded in the inbox before polling confirms it or the webhook
         # answers 200, and a repeated update_id goes no further (bot/frontdoor/inbox.py).
-        .update_queue(DurableUpdateQueue(front_end.admit))
+        .update_queue(
+            DurableUpdateQueue(
+                front_end.admit,
+                # A webhook request must end (500: Telegram sends again); polling just waits.
+                attempts=WEBHOOK_INBOX_ATTEMPTS if settings.telegram_webhook_url else None,
+            )
+        )
         # Each person's messages are still handled in order (FrontEnd holds a lock per person);
         # one slow answer from Rasa must not hold up everybody else.
         .concurrent_updates(True)
@@ -199,7 +206,11 @@ async def _start_webhook(
             update = Update.de_json(await request.json(), app.bot)
         except ValueError:
             return Response(status_code=400)
-        await app.update_queue.put(update)
+        try:
+            # Durably recorded before Telegram hears 200 (bot/frontdoor/inbox.py).
+            await app.update_queue.put(update)
+        except InboxUnavailableError:
+            return Response(status_code=503)  # not taken: Telegram sends it again
         return Response()
 
     await app.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
