@@ -9,6 +9,8 @@ itself cannot repeat there, because Rasa is not asked twice for one update_id
 from __future__ import annotations
 
 import asyncio
+import hmac
+import json
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -21,6 +23,7 @@ from bot.frontdoor.inbox import CURRENT_UPDATE, inbox_body
 
 logger = logging.getLogger(__name__)
 
+_FINGERPRINT = b"lantern update fingerprint v1\x00"
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
@@ -29,6 +32,7 @@ class TurnKeeping:
 
     state: FrontDoorState
     pseudonym: Callable[[int], str]
+    _pseudonym_key: bytes
 
     def __init__(self) -> None:
         # Update ids whose handler raised (left unfinished) and those being replayed now.
@@ -42,8 +46,12 @@ class TurnKeeping:
         """Record the update durably; False when its update_id was seen before (a repeat)."""
         user = update.effective_user
         pseudonym = None if user is None else self.pseudonym(user.id)
+        body = inbox_body(update)
+        canonical = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+        # Keyed, so the digest is no oracle for guessing what someone wrote.
+        fingerprint = hmac.new(self._pseudonym_key, _FINGERPRINT + canonical, "sha256").hexdigest()
         new = await asyncio.to_thread(
-            self.state.receive, update.update_id, pseudonym, inbox_body(update)
+            self.state.receive, update.update_id, pseudonym, body, fingerprint
         )
         if not new:
             logger.info("a repeated update was dropped")

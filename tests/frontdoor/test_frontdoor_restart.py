@@ -49,6 +49,8 @@ from tests.support import free_port
 
 LONG_PAYLOAD = '/inform{"help_type": "safe_place_to_stay", "contact_time": "weekday_morning"}'
 _next_user = iter(range(7_000_001, 8_000_000))
+# One send time for every copy of a crafted update: Telegram redelivers an update unchanged.
+SENT_AT = int(time.time())
 
 
 class InjectedCrashError(Exception):
@@ -183,7 +185,7 @@ def update_from(user_id: int, update_id: int, text: str, app: Application) -> Up
     sender = {"id": user_id, "is_bot": False, "first_name": "A"}
     message = {
         "message_id": 10_000 + update_id % 10_000,
-        "date": int(time.time()),
+        "date": SENT_AT,
         "chat": {"id": user_id, "type": "private"},
         "from": sender,
         "text": text,

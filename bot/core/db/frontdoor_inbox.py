@@ -66,14 +66,29 @@ class FrontDoorInbox(SealedState):
 
     # --- the inbox (exactly-once turns) ---------------------------------------------------------
 
-    def receive(self, update_id: int, pseudonym: str | None, update: dict[str, object]) -> bool:
-        """Record an update before it is handled; False when its update_id was seen before."""
+    def receive(
+        self, update_id: int, pseudonym: str | None, update: dict[str, object], fingerprint: str
+    ) -> bool:
+        """Record an update before it is handled; False when this very update was seen before.
+
+        ``fingerprint`` is a keyed digest of the update (``TurnKeeping.admit``): Telegram sends
+        the same update again byte for byte, but an update_id can also come back for another
+        update (a bot idle for a week gets a random new start; a local emulator starts again at
+        the same number), and that one must not be dropped as a repeat.
+        """
         sealed = self._seal(update, str(update_id), _INBOX)
         try:
             with self._sessions.begin() as session:
+                earlier = session.get(InboxUpdate, update_id)
+                if earlier is not None:
+                    if earlier.fingerprint == fingerprint:
+                        return False
+                    session.delete(earlier)
+                    session.flush()
                 session.add(
                     InboxUpdate(
                         update_id=update_id,
+                        fingerprint=fingerprint,
                         pseudonym=pseudonym,
                         sealed_update=sealed,
                         state=PENDING,
@@ -81,6 +96,7 @@ class FrontDoorInbox(SealedState):
                     )
                 )
         except IntegrityError:
+            # The same update, recorded a moment ago by a concurrent put.
             return False
         return True
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.core.db.models import ID_CHARS, Base, UTCDateTime, new_id
+from bot.core.db.models import HASH_HEX_CHARS, ID_CHARS, Base, UTCDateTime, new_id
 from bot.core.pseudonym import PSEUDONYM_HEX_CHARS
 
 STATE_CHARS = 16
@@ -74,6 +74,8 @@ class InboxUpdate(Base):
     __tablename__ = "frontdoor_inbox"
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # A keyed digest of the update: tells a redelivery from another update under a reused id.
+    fingerprint: Mapped[str] = mapped_column(String(HASH_HEX_CHARS))
     pseudonym: Mapped[str | None] = mapped_column(String(PSEUDONYM_HEX_CHARS), index=True)
     sealed_update: Mapped[bytes | None] = mapped_column(LargeBinary)
     state: Mapped[str] = mapped_column(String(STATE_CHARS))

@@ -68,7 +68,8 @@ def test_no_chat_id_word_message_id_or_language_is_stored_in_clear(engine: Engin
     state.choose_language(PERSON, "pa-Arab")
     state.hold(CHAT_ID, PERSON, WORDS)
     state.remember_message(PERSON, 777_123, state.now())
-    state.receive(5_000_001, PERSON, {"message": {"text": WORDS, "chat": {"id": CHAT_ID}}})
+    update = {"message": {"text": WORDS, "chat": {"id": CHAT_ID}}}
+    state.receive(5_000_001, PERSON, update, "f5_000_001")
     stored = everything_stored(engine)
     for secret in (str(CHAT_ID), WORDS, "777123", "pa-Arab"):
         assert secret.encode() not in stored, secret
@@ -92,14 +93,18 @@ def test_the_trail_leaves_out_what_is_too_old_to_delete_and_counts_it(engine: En
 def test_the_inbox_takes_an_update_once_and_forgets_its_words_when_done(engine: Engine) -> None:
     clock = Clock()
     state = FrontDoorState(engine, KEY, clock)
-    assert state.receive(10, PERSON, {"update_id": 10, "text": WORDS})
-    assert not state.receive(10, PERSON, {"update_id": 10, "text": WORDS})
-    assert state.receive(9, None, {"update_id": 9})
+    assert state.receive(10, PERSON, {"update_id": 10, "text": WORDS}, "f10")
+    assert not state.receive(10, PERSON, {"update_id": 10, "text": WORDS}, "f10")
+    assert state.receive(9, None, {"update_id": 9}, "f9")
     assert [update_id for update_id, _ in state.unfinished()] == [9, 10]
     state.finish(10)
     assert state.is_done(10)
     assert [update_id for update_id, _ in state.unfinished()] == [9]
-    assert not state.receive(10, PERSON, {"update_id": 10})  # done, and still a repeat
+    assert not state.receive(10, PERSON, {"update_id": 10}, "f10")  # done, and still a repeat
+    # The same id for another update (the id sequence started again): not a repeat.
+    assert state.receive(10, PERSON, {"update_id": 10, "text": "other"}, "g10")
+    assert [update_id for update_id, _ in state.unfinished()] == [9, 10]
+    state.finish(10)
     clock.now += timedelta(days=3)
     state.finish(9)  # prunes done ids older than Telegram could ever redeliver
     assert not state.is_done(10)
@@ -112,8 +117,8 @@ def test_the_quick_exit_forgets_everything_but_done_update_ids(engine: Engine) -
     state.set_starting(PERSON, True)
     state.hold(CHAT_ID, PERSON, WORDS)
     state.remember_message(PERSON, 5, state.now())
-    state.receive(20, PERSON, {"update_id": 20, "text": WORDS})
-    state.receive(21, PERSON, {"update_id": 21})
+    state.receive(20, PERSON, {"update_id": 20, "text": WORDS}, "f20")
+    state.receive(21, PERSON, {"update_id": 21}, "f21")
     state.finish(21)
     state.forget(PERSON)
     assert state.language(PERSON) is None

@@ -57,6 +57,7 @@ def upgrade() -> None:
     op.create_table(
         "frontdoor_inbox",
         sa.Column("update_id", sa.BigInteger(), primary_key=True, autoincrement=False),
+        sa.Column("fingerprint", sa.String(64), nullable=False),
         sa.Column("pseudonym", sa.String(PSEUDONYM), nullable=True),
         sa.Column("sealed_update", sa.LargeBinary(), nullable=True),
         sa.Column("state", sa.String(16), nullable=False),
