@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.core.db.frontdoor_inbox import DONE, FrontDoorInbox
@@ -120,14 +120,22 @@ class FrontDoorState(FrontDoorInbox):
                     id=row_id, pseudonym=pseudonym, sealed_message_id=sealed, sent_at=sent_at
                 )
             )
-            # Ids past deleting are of no use, and saying less is better: only their number
-            # is kept, for the exit to tell the person.
-            aged = delete(TrailMessage).where(
-                TrailMessage.pseudonym == pseudonym, TrailMessage.sent_at <= self._too_old()
-            )
-            gone = session.execute(aged).rowcount  # type: ignore[attr-defined]
-            if gone:
-                self._person(session, pseudonym).undeletable += gone
+            session.flush()
+            self._purge_aged(session)
+
+    def _purge_aged(self, session: Session) -> None:
+        """Ids past deleting are of no use, and saying less is better: for everyone, not only
+        for whoever is writing now, only their number is kept, for the exit to say so."""
+        cutoff = self._too_old()
+        aged = session.execute(
+            select(TrailMessage.pseudonym, func.count())
+            .where(TrailMessage.sent_at <= cutoff)
+            .group_by(TrailMessage.pseudonym)
+        ).all()
+        for pseudonym, count in aged:
+            self._person(session, pseudonym).undeletable += count
+        if aged:
+            session.execute(delete(TrailMessage).where(TrailMessage.sent_at <= cutoff))
 
     def take_trail(self, pseudonym: str) -> tuple[list[TrailEntry], int]:
         """Every deletable message of the chat, oldest first, and how many were too old;

@@ -90,6 +90,17 @@ def test_the_trail_leaves_out_what_is_too_old_to_delete_and_counts_it(engine: En
     assert state.take_trail(PERSON) == ([], 0)
 
 
+def test_aged_ids_go_for_people_who_never_come_back_too(engine: Engine) -> None:
+    clock = Clock()
+    state = FrontDoorState(engine, KEY, clock)
+    other = pseudonym_for(CHAT_ID + 1, b"p" * 32)
+    state.remember_message(other, 1, clock.now)
+    clock.now += DELETABLE_FOR + timedelta(minutes=1)
+    state.remember_message(PERSON, 2, clock.now)
+    assert state.trail_count(other) == 0
+    assert state.take_trail(other) == ([], 1)
+
+
 def test_the_inbox_takes_an_update_once_and_forgets_its_words_when_done(engine: Engine) -> None:
     clock = Clock()
     state = FrontDoorState(engine, KEY, clock)
