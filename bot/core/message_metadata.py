@@ -18,3 +18,7 @@ DOCUMENTS_WITHHELD_KEY = "documents_withheld"
 # the same "talk to a person" button, so both must send the payload Rasa's rules expect.
 EMERGENCY_PAYLOAD = "/emergency"
 PERSON_PAYLOAD = "/talk_to_person"
+
+# The Telegram update_id a message came in (an int; no person's words): the front end finds it
+# in the tracker after a crash to tell a turn Rasa already took from one it never saw.
+UPDATE_ID_KEY = "frontdoor_update_id"

@@ -21,7 +21,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from telegram.error import NetworkError, RetryAfter
+from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
@@ -81,7 +81,9 @@ def may_repeat(endpoint: str, error: Exception) -> bool:
     """True when repeating the call cannot make the person see something twice."""
     if isinstance(error, RetryAfter):
         return True
-    if not isinstance(error, NetworkError):
+    # PTB makes BadRequest a NetworkError, but it is Telegram's final word ("query is too old",
+    # "message can't be deleted"): repeating only delays the turn and the exit's own retries.
+    if not isinstance(error, NetworkError) or isinstance(error, BadRequest):
         return False
     return endpoint in IDEMPOTENT or isinstance(error.__cause__, _NOT_SENT)
 

@@ -24,7 +24,7 @@ class BotMessage:
     buttons: tuple[Button, ...] = ()
 
 
-def _parse_turn(body: Any) -> list[BotMessage]:
+def parse_turn(body: Any) -> list[BotMessage]:
     if not isinstance(body, list):
         raise AssistantUnavailableError("the assistant answered with something other than a list")
     turn = []
@@ -47,17 +47,26 @@ class RasaFrontDoorClient:
         self._client = httpx.AsyncClient(base_url=rasa_url, timeout=timeout_seconds)
 
     async def send(
-        self, pseudonym: str, text: str, language: str | None = None
+        self,
+        pseudonym: str,
+        text: str,
+        language: str | None = None,
+        *,
+        update_id: int | None = None,
     ) -> list[BotMessage]:
-        """``language`` is the one the person chose; None (forgotten in a restart) lets the
-        assistant carry on in the conversation's own."""
-        body = {"sender": pseudonym, "message": text}
+        """``language`` is the one the person chose; None (forgotten by an exit) lets the
+        assistant carry on in the conversation's own. ``update_id`` rides in the message's
+        metadata, so the front end can tell after a crash whether Rasa already had this turn
+        (``bot.frontdoor.inbox.answered_before``)."""
+        body: dict[str, object] = {"sender": pseudonym, "message": text}
         if language is not None:
             body["language"] = language
+        if update_id is not None:
+            body["update_id"] = update_id
         try:
             reply = await self._client.post(WEBHOOK_PATH, json=body)
             reply.raise_for_status()
-            return _parse_turn(reply.json())
+            return parse_turn(reply.json())
         except (httpx.HTTPError, ValueError) as error:
             # The error names the failure, never the message: it may hold what the person said.
             raise AssistantUnavailableError(type(error).__name__) from error

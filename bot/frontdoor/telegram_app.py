@@ -23,7 +23,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, MessageHandler
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    MessageHandler,
+    TypeHandler,
+)
 from telegram.ext import filters as f
 
 from bot.core.config import Settings
@@ -34,6 +40,7 @@ from bot.core.locale import catalogue, catalogues
 from bot.core.log_hygiene import install_log_hygiene
 from bot.core.tracker_vault import tracker_vault_for
 from bot.frontdoor.flood import FloodControl
+from bot.frontdoor.inbox import DurableUpdateQueue, InboxUnavailableError
 from bot.frontdoor.outbox import OutboxCourier
 from bot.frontdoor.rasa_client import RasaFrontDoorClient
 from bot.frontdoor.staff_ping import STAFF_PING_SECONDS, StaffPing
@@ -46,6 +53,7 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name, not a secret
 RETRY_WAITING_SECONDS = 3.0
 OUTBOX_SECONDS = 5.0
+WEBHOOK_INBOX_ATTEMPTS = 3
 _FRONT_END = "lantern.front_end"
 _UNSUPPORTED = (
     f.VOICE | f.AUDIO | f.PHOTO | f.VIDEO | f.VIDEO_NOTE | f.ANIMATION | f.Document.ALL
@@ -68,6 +76,15 @@ def create_app(settings: Settings) -> Application:  # type: ignore[type-arg]
         .token(settings.telegram_token())
         .base_url(settings.telegram_base_url)
         .rate_limiter(FloodControl())
+        # Every update is recorded in the inbox before polling confirms it or the webhook
+        # answers 200, and a repeated update_id goes no further (bot/frontdoor/inbox.py).
+        .update_queue(
+            DurableUpdateQueue(
+                front_end.admit,
+                # A webhook request must end (500: Telegram sends again); polling just waits.
+                attempts=WEBHOOK_INBOX_ATTEMPTS if settings.telegram_webhook_url else None,
+            )
+        )
         # Each person's messages are still handled in order (FrontEnd holds a lock per person);
         # one slow answer from Rasa must not hold up everybody else.
         .concurrent_updates(True)
@@ -76,13 +93,22 @@ def create_app(settings: Settings) -> Application:  # type: ignore[type-arg]
         builder = builder.updater(None)
     app = builder.build()
     app.bot_data[_FRONT_END] = front_end
-    private = f.ChatType.PRIVATE
-    app.add_handler(MessageHandler(private & _PLACE_OR_PERSON, front_end.on_place_or_person))
-    app.add_handler(MessageHandler(private & f.UpdateType.MESSAGE & f.TEXT, front_end.on_text))
+    private, turn = f.ChatType.PRIVATE, front_end.turn
+    app.add_handler(MessageHandler(private & _PLACE_OR_PERSON, turn(front_end.on_place_or_person)))
     app.add_handler(
-        MessageHandler(private & f.UpdateType.MESSAGE & _UNSUPPORTED, front_end.on_unsupported)
+        MessageHandler(private & f.UpdateType.MESSAGE & f.TEXT, turn(front_end.on_text))
     )
-    app.add_handler(CallbackQueryHandler(front_end.on_button))
+    app.add_handler(
+        MessageHandler(
+            private & f.UpdateType.MESSAGE & _UNSUPPORTED, turn(front_end.on_unsupported)
+        )
+    )
+    app.add_handler(
+        MessageHandler(private & f.UpdateType.EDITED_MESSAGE, turn(front_end.on_edited))
+    )
+    app.add_handler(CallbackQueryHandler(turn(front_end.on_button)))
+    # A later group runs after the handler above, whichever it was (or none): the turn is done.
+    app.add_handler(TypeHandler(Update, front_end.finish), group=1)
     app.add_error_handler(front_end.on_error)
     return app
 
@@ -111,6 +137,8 @@ async def serve(app: Application, settings: Settings, stop: asyncio.Event) -> No
 
     async with app:
         await _set_menu(app)
+        # What a crash left unfinished comes first, in order, before any new update.
+        await front_end.replay(app)
         webhook = None
         if settings.telegram_webhook_url:
             webhook = await _start_webhook(app, settings)
@@ -178,7 +206,11 @@ async def _start_webhook(
             update = Update.de_json(await request.json(), app.bot)
         except ValueError:
             return Response(status_code=400)
-        await app.update_queue.put(update)
+        try:
+            # Durably recorded before Telegram hears 200 (bot/frontdoor/inbox.py).
+            await app.update_queue.put(update)
+        except InboxUnavailableError:
+            return Response(status_code=503)  # not taken: Telegram sends it again
         return Response()
 
     await app.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)

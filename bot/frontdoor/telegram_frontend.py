@@ -1,87 +1,35 @@
 """The Telegram front end's behaviour: one method per kind of update, independent of how they come.
 
 Telegram ids stop here: Rasa sees only the keyed pseudonym, the store sees the chat id only
-sealed, and nothing here logs an id or a word anyone wrote.
+sealed, and nothing here logs an id or a word anyone wrote. The shared core (Rasa turns,
+sending, the quick exit, durable state) is ``bot.frontdoor.frontend_core``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import time
-from collections import defaultdict
-from datetime import timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
-from telegram import Bot, InlineKeyboardMarkup, Update
+from telegram import Bot, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.core.crypto import FrontEndKey
-from bot.core.db.store import Delivery, Store
-from bot.core.errors import AssistantUnavailableError, LanternError
+from bot.core.db.store import Delivery
+from bot.core.errors import LanternError
 from bot.core.languages import ENGLISH, from_telegram_hint
-from bot.core.locale import Catalogue, catalogue
-from bot.core.pseudonym import pseudonym_for
-from bot.core.safety import SafetySignal, default_safety_net
-from bot.core.tracker_vault import TrackerVault
+from bot.core.locale import catalogue
+from bot.core.safety import SafetySignal
 from bot.frontdoor import telegram_render as say
-from bot.frontdoor.language_id import LanguageGuesser
-from bot.frontdoor.memory import ChatTrail, Waiting, WaitingRoom
-from bot.frontdoor.rasa_client import BotMessage, RasaFrontDoorClient
-from bot.frontdoor.terminal import RESTART_PAYLOAD
-from bot.frontdoor.when_down import reply_when_down
+from bot.frontdoor.frontend_core import GREET_PAYLOAD, FrontEndCore
+
+__all__ = ["GREET_PAYLOAD", "FrontEnd"]
 
 logger = logging.getLogger(__name__)
 
-GREET_PAYLOAD = "/greet"
-# The sealed chat link is refreshed at most this often per person, not on every message.
-LINK_REFRESH_SECONDS = 3600.0
 
-
-class FrontEnd:
+class FrontEnd(FrontEndCore):
     """Handlers for the PTB Application plus the two background duties: queue and outbox."""
-
-    def __init__(
-        self,
-        rasa: RasaFrontDoorClient,
-        store: Store,
-        trackers: TrackerVault,
-        *,
-        front_end_key: FrontEndKey,
-        pseudonym_key: bytes,
-        chat_link_ttl: timedelta,
-    ) -> None:
-        self.rasa, self.store, self.trackers = rasa, store, trackers
-        self.front_end_key = front_end_key
-        self._pseudonym_key = pseudonym_key
-        self._chat_link_ttl = chat_link_ttl
-        self.trail = ChatTrail()
-        self.waiting = WaitingRoom()
-        self.codec = say.CallbackCodec()
-        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-        # Bumped by the quick exit: a turn that was in flight then is dropped, not shown.
-        self._exits: defaultdict[str, int] = defaultdict(int)
-        # The same count per chat, for a message already on its way when the exit came.
-        self._chat_exits: defaultdict[int, int] = defaultdict(int)
-        self._linked_at: dict[str, float] = {}
-        # People talking with their caseworker: what they type goes to the case thread. Memory
-        # only; after a restart their next message reaches the assistant, which loses nothing.
-        self.with_caseworker: set[str] = set()
-        self.safety = default_safety_net()
-        # The language each chat chose (or wrote in before choosing): memory only, like
-        # everything here, because it hints at where someone is from.
-        self.chosen: dict[int, str] = {}
-        # Chats shown the languages by /start: choosing one then asks the safety question.
-        self._starting: set[int] = set()
-        self.guesser = LanguageGuesser()
-
-    def pseudonym(self, user_id: int) -> str:
-        return pseudonym_for(user_id, self._pseudonym_key)
-
-    def texts(self, chat_id: int) -> Catalogue:
-        return catalogue(self.chosen.get(chat_id))
 
     # --- updates -------------------------------------------------------------------------
 
@@ -89,7 +37,7 @@ class FrontEnd:
         message, user = update.effective_message, update.effective_user
         if message is None or user is None or message.text is None:
             return
-        self.trail.add(message.chat_id, message.message_id, message.date.timestamp())
+        self.remember(message.chat_id, message.message_id, message.date.timestamp())
         pseudonym, chat_id = self.pseudonym(user.id), message.chat_id
         texts = self.texts(chat_id)
         command = say.command_of(message.text)
@@ -103,13 +51,12 @@ class FrontEnd:
             await self.send(context.bot, chat_id, texts.say("help"))
         elif command in {"start", "language"}:
             if command == "start":
-                self.with_caseworker.discard(pseudonym)
-                self._starting.add(chat_id)
+                self.state.set_with_caseworker(pseudonym, False)
+                self.state.set_starting(pseudonym, True)
             await self.offer_languages(context.bot, chat_id, user.language_code)
-        elif pseudonym in self.with_caseworker:
+        elif self.state.with_caseworker(pseudonym):
             await self.relay(context.bot, chat_id, pseudonym, message.text)
         else:
-            self.with_caseworker.discard(pseudonym)
             text = say.neutralise(message.text)
             if text:
                 offer, epoch = self._read_language(chat_id, text), self._exits[pseudonym]
@@ -119,7 +66,7 @@ class FrontEnd:
 
     async def offer_languages(self, bot: Bot, chat_id: int, hint: str | None) -> None:
         """Every language by its own name, asked in the chosen one or the phone's."""
-        first = self.chosen.get(chat_id) or from_telegram_hint(hint)
+        first = self.language(chat_id) or from_telegram_hint(hint)
         texts = catalogue(first)
         question = texts.say("choose_language")
         if texts.code != ENGLISH:
@@ -129,20 +76,20 @@ class FrontEnd:
     def _read_language(self, chat_id: int, text: str) -> str | None:
         """Someone who has not chosen is answered in the language they write in; someone who
         chose one and writes another is offered it (returned), never switched unasked."""
-        current = self.chosen.get(chat_id)
+        current = self.language(chat_id)
         written = self.guesser.other_language(text, current or "")
         if written is None:
             return None
         if current is None:
-            self.chosen[chat_id] = written
+            self.state.choose_language(self.pseudonym(chat_id), written)
             return None
         return written
 
     async def choose_language(self, bot: Bot, chat_id: int, pseudonym: str, code: str) -> None:
-        self.chosen[chat_id] = code
-        if chat_id in self._starting:
+        self.state.choose_language(pseudonym, code)
+        if self.state.starting(pseudonym):
             # The safety question comes first, in the language just chosen.
-            self._starting.discard(chat_id)
+            self.state.set_starting(pseudonym, False)
             await self.converse(bot, chat_id, pseudonym, GREET_PAYLOAD)
         else:
             await self.send(bot, chat_id, self.texts(chat_id).say("language_chosen"))
@@ -151,44 +98,54 @@ class FrontEnd:
         query, user = update.callback_query, update.effective_user
         if query is None or user is None or query.message is None:
             return
-        chat_id, pseudonym, toast = query.message.chat.id, self.pseudonym(user.id), None
+        chat_id, pseudonym = query.message.chat.id, self.pseudonym(user.id)
         texts, language = self.texts(chat_id), say.language_of_button(query.data or "")
+        toast = {say.FORGET_YES: "forgotten", say.QUICK_EXIT: "exit_toast"}.get(query.data or "")
+        # Answered before the turn runs: the spinner stops at once and the exit's toast shows
+        # while the chat is being wiped. A press answered late (a replay after a restart, a
+        # query older than Telegram's ~150 s) fails to answer: the turn runs all the same.
         try:
-            if query.data == say.FORGET_YES:
-                await self.erase(context.bot, chat_id, pseudonym)
-                toast = texts.say("forgotten")
-            elif query.data == say.FORGET_NO:
-                await self.send(context.bot, chat_id, texts.say("kept"))
-            elif query.data == say.QUICK_EXIT:
-                await self.quick_exit(context.bot, chat_id, pseudonym)
-            elif query.data == say.EMERGENCY:
-                in_relay = pseudonym in self.with_caseworker
-                keyboard = say.relay_keyboard(texts) if in_relay else None
-                await self.send(context.bot, chat_id, texts.say("emergency_routes"), keyboard)
-            elif language is not None:
-                await self.choose_language(context.bot, chat_id, pseudonym, language)
-            elif query.data == say.BACK_TO_ASSISTANT:
-                self.with_caseworker.discard(pseudonym)
-                await self.converse(context.bot, chat_id, pseudonym, GREET_PAYLOAD)
+            await query.answer(None if toast is None else texts.say(toast))
+        except TelegramError as error:
+            logger.info("a button press could not be answered: %s", type(error).__name__)
+        if query.data == say.FORGET_YES:
+            await self.erase(context.bot, chat_id, pseudonym)
+        elif query.data == say.FORGET_NO:
+            await self.send(context.bot, chat_id, texts.say("kept"))
+        elif query.data == say.QUICK_EXIT:
+            await self.quick_exit(context.bot, chat_id, pseudonym)
+        elif query.data == say.EMERGENCY:
+            in_relay = self.state.with_caseworker(pseudonym)
+            keyboard = say.relay_keyboard(texts) if in_relay else None
+            await self.send(context.bot, chat_id, texts.say("emergency_routes"), keyboard)
+        elif language is not None:
+            await self.choose_language(context.bot, chat_id, pseudonym, language)
+        else:
+            # BACK_TO_ASSISTANT or any of the assistant's buttons: the person chose the assistant.
+            self.state.set_with_caseworker(pseudonym, False)
+            back = query.data == say.BACK_TO_ASSISTANT
+            payload = GREET_PAYLOAD if back else self.codec.decode(query.data or "")
+            if payload is None:
+                await self.send(context.bot, chat_id, texts.say("expired_button"))
             else:
-                # Any of the assistant's buttons: the person chose to talk to the assistant.
-                self.with_caseworker.discard(pseudonym)
-                payload = self.codec.decode(query.data or "")
-                if payload is None:
-                    await self.send(context.bot, chat_id, texts.say("expired_button"))
-                else:
-                    await self.converse(context.bot, chat_id, pseudonym, payload)
-        finally:
-            # Telegram shows a spinner on the button until the press is answered.
-            with contextlib.suppress(TelegramError):
-                await query.answer(toast)
+                await self.converse(context.bot, chat_id, pseudonym, payload)
 
     async def on_unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         if message is not None:
-            self.trail.add(message.chat_id, message.message_id, message.date.timestamp())
+            self.remember(message.chat_id, message.message_id, message.date.timestamp())
             await self.send(
                 context.bot, message.chat_id, self.texts(message.chat_id).say("unsupported")
+            )
+
+    async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """An edit is refused with a kind word, not read as a new message: the first version
+        was already answered (a second turn would surprise), and someone editing to take words
+        back must know they were read; /forget is the way to take them back."""
+        message = update.edited_message
+        if message is not None:
+            await self.send(
+                context.bot, message.chat_id, self.texts(message.chat_id).say("edit_not_read")
             )
 
     async def on_place_or_person(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -210,88 +167,6 @@ class FrontEnd:
         # The type only: an exception's message can quote what someone wrote.
         logger.error("update failed: %s", type(context.error).__name__)
 
-    # --- conversation --------------------------------------------------------------------
-
-    async def converse(self, bot: Bot, chat_id: int, pseudonym: str, text: str) -> None:
-        """One message to Rasa and its turn back; when Rasa cannot answer, 999 and a queue."""
-        epoch = self._exits[pseudonym]
-        async with self._locks[pseudonym]:
-            await self._link(pseudonym, chat_id)
-            await self.drain(bot, pseudonym)
-            if not self.waiting.is_waiting(pseudonym):
-                try:
-                    turn = await self.rasa.send(pseudonym, text, self.chosen.get(chat_id))
-                except AssistantUnavailableError as error:
-                    logger.warning("assistant unavailable (%s): message queued", error)
-                else:
-                    if epoch == self._exits[pseudonym]:
-                        await self.send_turn(bot, chat_id, turn)
-                    return
-            if epoch != self._exits[pseudonym]:
-                # The quick exit came while Rasa was being asked: nothing kept, nothing shown.
-                return
-            self.waiting.put(Waiting(chat_id, pseudonym, text))
-            signal = self.safety.check(text)
-            await self.send(bot, chat_id, reply_when_down(signal, self.texts(chat_id)))
-
-    async def drain(self, bot: Bot, pseudonym: str) -> None:
-        """Answer this person's queued messages in order, stopping at the first failure."""
-        while (item := self.waiting.first(pseudonym)) is not None:
-            try:
-                turn = await self.rasa.send(pseudonym, item.text, self.chosen.get(item.chat_id))
-            except AssistantUnavailableError:
-                return
-            self.waiting.done(pseudonym)
-            await self.send_turn(bot, item.chat_id, turn)
-
-    async def retry_waiting(self, bot: Bot) -> None:
-        for pseudonym in self.waiting.people():
-            async with self._locks[pseudonym]:
-                await self.drain(bot, pseudonym)
-
-    async def send_turn(self, bot: Bot, chat_id: int, turn: list[BotMessage]) -> None:
-        shown = [message for message in turn if message.text or message.buttons]
-        for number, message in enumerate(shown, start=1):
-            await self.send(
-                bot,
-                chat_id,
-                # Telegram refuses an empty message: buttons alone get a line above them.
-                message.text or self.texts(chat_id).say("buttons_only"),
-                self.codec.keyboard(message.buttons),
-                last=number == len(shown),
-            )
-
-    async def send(
-        self,
-        bot: Bot,
-        chat_id: int,
-        text: str,
-        markup: InlineKeyboardMarkup | None = None,
-        *,
-        last: bool = True,
-    ) -> int | None:
-        """Send and remember the id for the quick exit; None when Telegram refused for good.
-
-        The last message of a turn gets the standing buttons (``say.with_way_out``).
-        """
-        texts = self.texts(chat_id)
-        if last:
-            markup = say.with_way_out(markup, texts)
-        text = texts.readable(text)
-        exits = self._chat_exits[chat_id]
-        try:
-            sent = await bot.send_message(chat_id, text, reply_markup=markup)
-        except TelegramError as error:
-            logger.error("a message could not be sent: %s", type(error).__name__)
-            return None
-        if exits != self._chat_exits[chat_id]:
-            # The quick exit came while this was on its way (a flood wait): it goes too.
-            with contextlib.suppress(TelegramError):
-                await bot.delete_message(chat_id, sent.message_id)
-            return None
-        self.trail.add(chat_id, sent.message_id, sent.date.timestamp())
-        return sent.message_id
-
     # --- the caseworker ------------------------------------------------------------------
 
     async def deliver(self, bot: Bot, chat_id: int, delivery: Delivery) -> int | None:
@@ -303,7 +178,7 @@ class FrontEnd:
             bot, chat_id, say.from_caseworker(texts, delivery.text), say.relay_keyboard(texts)
         )
         if sent is not None:
-            self.with_caseworker.add(delivery.pseudonym)
+            self.state.set_with_caseworker(delivery.pseudonym, True)
         return sent
 
     async def relay(self, bot: Bot, chat_id: int, pseudonym: str, text: str) -> None:
@@ -322,52 +197,9 @@ class FrontEnd:
             await self.send(bot, chat_id, texts.say("relay_failed"), say.relay_keyboard(texts))
             return
         if sent is None:
-            self.with_caseworker.discard(pseudonym)
+            self.state.set_with_caseworker(pseudonym, False)
             await self.send(bot, chat_id, texts.say("case_ended"))
             # The words go to the assistant, whose turn always ends with a way to help.
             await self.converse(bot, chat_id, pseudonym, say.neutralise(text) or GREET_PAYLOAD)
             return
         await self.send(bot, chat_id, texts.say("relayed"), say.relay_keyboard(texts))
-
-    # --- leaving ---------------------------------------------------------------------------
-
-    async def quick_exit(self, bot: Bot, chat_id: int, pseudonym: str) -> int:
-        """Delete every deletable message of the chat first, then end the session and the link."""
-        self._exits[pseudonym] += 1
-        self._chat_exits[chat_id] += 1
-        self.waiting.forget(pseudonym)
-        self.chosen.pop(chat_id, None)
-        self._starting.discard(chat_id)
-        self.with_caseworker.discard(pseudonym)
-        deleted = 0
-        for batch in self.trail.take(chat_id):
-            try:
-                await bot.delete_messages(chat_id, batch)
-                deleted += len(batch)
-            except TelegramError as error:
-                logger.error("quick exit could not delete a batch: %s", type(error).__name__)
-        async with self._locks[pseudonym]:
-            with contextlib.suppress(AssistantUnavailableError):
-                await self.rasa.send(pseudonym, RESTART_PAYLOAD)
-            self._linked_at.pop(pseudonym, None)
-            await asyncio.to_thread(self.store.forget_chat, pseudonym)
-        logger.info("quick exit: %d messages deleted", deleted)
-        return deleted
-
-    async def erase(self, bot: Bot, chat_id: int, pseudonym: str) -> None:
-        await self.quick_exit(bot, chat_id, pseudonym)
-        async with self._locks[pseudonym]:
-            # After the restart above, which itself writes a tracker.
-            await asyncio.to_thread(self.trackers.erase, pseudonym)
-            result = await asyncio.to_thread(self.store.erase_pseudonym, pseudonym)
-        logger.info("erasure done: %s", result)
-
-    async def _link(self, pseudonym: str, chat_id: int) -> None:
-        """Keep the chat id, sealed, so a caseworker's reply can reach this person later."""
-        now = time.monotonic()
-        if now - self._linked_at.get(pseudonym, -LINK_REFRESH_SECONDS) < LINK_REFRESH_SECONDS:
-            return
-        await asyncio.to_thread(
-            self.store.remember_chat, pseudonym, chat_id, self.front_end_key, self._chat_link_ttl
-        )
-        self._linked_at[pseudonym] = now

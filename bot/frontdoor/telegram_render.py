@@ -9,6 +9,7 @@ import hashlib
 import re
 from collections import OrderedDict
 from collections.abc import Iterable
+from typing import Protocol
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -59,18 +60,27 @@ def neutralise(text: str) -> str:
     return defang(text)
 
 
+class PayloadMemory(Protocol):
+    """Where long payloads outlive the process (``bot.core.db.frontdoor_state``)."""
+
+    def remember_button(self, short_id: str, payload: str) -> None: ...
+
+    def button(self, short_id: str) -> str | None: ...
+
+
 class CallbackCodec:
     """Turns Rasa payloads into callback_data and back, mapping long ones through a short id.
 
-    The map lives in memory only and holds button payloads (intent names and fixed entity ids
-    chosen by our own domain), never anything a person typed. The id is a digest of the
-    payload, so one payload always gets the same id and the map stays small; the oldest
-    entries go first when it is full.
+    The map holds button payloads (intent names and fixed entity ids chosen by our own domain),
+    never anything a person typed. The id is a digest of the payload, so one payload always
+    gets the same id and the map stays small; the oldest entries go first when it is full.
+    With a ``memory`` the map is only a cache: a button sent before a restart still works.
     """
 
-    def __init__(self, capacity: int = 10_000) -> None:
+    def __init__(self, capacity: int = 10_000, memory: PayloadMemory | None = None) -> None:
         self._long_payloads: OrderedDict[str, str] = OrderedDict()
         self._capacity = capacity
+        self._memory = memory
 
     def encode(self, payload: str) -> str:
         if len(payload.encode("utf-8")) <= CALLBACK_DATA_MAX_BYTES and not payload.startswith(
@@ -79,6 +89,8 @@ class CallbackCodec:
             return payload
         digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()[:_SHORT_ID_HEX]
         short = SHORT_PREFIX + digest
+        if self._memory is not None and short not in self._long_payloads:
+            self._memory.remember_button(short, payload)
         self._long_payloads[short] = payload
         self._long_payloads.move_to_end(short)
         while len(self._long_payloads) > self._capacity:
@@ -88,7 +100,10 @@ class CallbackCodec:
     def decode(self, data: str) -> str | None:
         """The payload a pressed button stands for; None when its short id is unknown."""
         if data.startswith(SHORT_PREFIX):
-            return self._long_payloads.get(data)
+            known = self._long_payloads.get(data)
+            if known is None and self._memory is not None:
+                known = self._memory.button(data)
+            return known
         return data
 
     def keyboard(self, buttons: Iterable[Button]) -> InlineKeyboardMarkup | None:

@@ -22,6 +22,7 @@ from bot.core.errors import LanternError
 from bot.core.firewall import default_firewall
 from bot.core.languages import BY_CODE, LANGUAGE_KEY
 from bot.core.locale import catalogue
+from bot.core.message_metadata import UPDATE_ID_KEY
 from bot.core.pseudonym import is_pseudonym
 from bot.core.safety import default_safety_net
 from bot.core.turn_rules import ensure_way_out, screen_incoming
@@ -66,8 +67,9 @@ async def _read_body(request: Request) -> bytes:
     return request.body or b""
 
 
-def _read_turn(raw: bytes) -> tuple[str, str, str | None]:
-    """Sender, text and language of a well-formed body; raises BadTurnRequestError."""
+def _read_turn(raw: bytes) -> tuple[str, str, str | None, int | None]:
+    """Sender, text, language and update id of a well-formed body; raises
+    BadTurnRequestError."""
     try:
         body = json.loads(raw)
     except ValueError:  # also a body that is not text at all (UnicodeDecodeError)
@@ -75,6 +77,7 @@ def _read_turn(raw: bytes) -> tuple[str, str, str | None]:
     if not isinstance(body, dict):
         raise BadTurnRequestError(400, "The request body must be a JSON object.")
     sender, text, language = body.get("sender"), body.get("message"), body.get("language")
+    update_id = body.get("update_id")
     if not isinstance(sender, str) or not is_pseudonym(sender):
         raise BadTurnRequestError(400, "The sender must be a pseudonym, never a raw account id.")
     if not isinstance(text, str):
@@ -83,7 +86,9 @@ def _read_turn(raw: bytes) -> tuple[str, str, str | None]:
         raise BadTurnRequestError(413, "That message is too long to take in one go.")
     if language is not None and language not in BY_CODE:
         raise BadTurnRequestError(400, "The language must be one of the codes Lantern speaks.")
-    return sender, text, language
+    if update_id is not None and (isinstance(update_id, bool) or not isinstance(update_id, int)):
+        raise BadTurnRequestError(400, "The update id must be a whole number.")
+    return sender, text, language, update_id
 
 
 class FrontDoorInput(InputChannel):
@@ -110,13 +115,17 @@ class FrontDoorInput(InputChannel):
         @webhook.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
             try:
-                sender, text, language = _read_turn(await _read_body(request))
+                sender, text, language, update_id = _read_turn(await _read_body(request))
             except BadTurnRequestError as refused:
                 return response.json({"error": refused.reason}, status=refused.status)
             collector = CollectingOutputChannel()
             screened = screen_incoming(text, default_firewall(), default_safety_net())
             if language is not None:
                 screened.metadata[LANGUAGE_KEY] = language
+            if update_id is not None:
+                # Kept on the user event in the tracker: how the front end, replaying after a
+                # crash, knows this turn was already taken (bot/frontdoor/inbox.py).
+                screened.metadata[UPDATE_ID_KEY] = update_id
             message = UserMessage(
                 screened.text,
                 collector,

@@ -47,6 +47,10 @@ def test_what_may_be_repeated_without_showing_anything_twice() -> None:
         "deleteMessages", _caused(TimedOut(), httpx.ReadTimeout("x", request=request))
     )
     assert not may_repeat("sendMessage", BadRequest("chat not found"))
+    # Telegram's final word, even on a call harmless twice: a stale press must not hold up
+    # its turn for a minute of retries, nor an old message the exit's own splitting.
+    assert not may_repeat("answerCallbackQuery", BadRequest("query is too old"))
+    assert not may_repeat("deleteMessages", BadRequest("message can't be deleted for everyone"))
 
 
 class Flaky:

@@ -266,3 +266,7 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(HASH_HEX_CHARS), unique=True)
     entry_hash: Mapped[str] = mapped_column(String(HASH_HEX_CHARS), unique=True)
+
+
+# The front end's tables live in their own module; importing it here puts them in Base.metadata.
+from bot.core.db import frontdoor_models  # noqa: E402, F401

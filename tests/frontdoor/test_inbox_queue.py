@@ -1,0 +1,46 @@
+"""The durable update queue: nothing goes on (so nothing is confirmed) before it is recorded."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.exc import OperationalError
+from telegram import Update
+
+from bot.frontdoor.inbox import DurableUpdateQueue, InboxUnavailableError
+
+
+class Inbox:
+    def __init__(self, failures: int) -> None:
+        self.failures, self.seen = failures, set[int]()
+
+    async def admit(self, update: Update) -> bool:
+        if self.failures:
+            self.failures -= 1
+            raise OperationalError("INSERT", {}, Exception("database is down"))
+        new = update.update_id not in self.seen
+        self.seen.add(update.update_id)
+        return new
+
+
+async def test_a_repeat_goes_no_further_and_other_items_pass() -> None:
+    inbox = Inbox(failures=0)
+    queue = DurableUpdateQueue(inbox.admit)
+    await queue.put(Update(1))
+    await queue.put(Update(1))
+    await queue.put("stop signal")
+    assert queue.qsize() == 2
+
+
+async def test_polling_waits_for_the_inbox_rather_than_confirm_or_die() -> None:
+    inbox = Inbox(failures=3)
+    queue = DurableUpdateQueue(inbox.admit, backoff_seconds=0.001)
+    await queue.put(Update(7))
+    assert queue.qsize() == 1 and inbox.seen == {7}
+
+
+async def test_a_webhook_gives_up_so_telegram_sends_again() -> None:
+    inbox = Inbox(failures=5)
+    queue = DurableUpdateQueue(inbox.admit, attempts=2, backoff_seconds=0.001)
+    with pytest.raises(InboxUnavailableError):
+        await queue.put(Update(8))
+    assert queue.qsize() == 0
