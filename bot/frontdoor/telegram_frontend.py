@@ -141,12 +141,26 @@ class FrontEnd(FrontEndCore):
     async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """An edit is refused with a kind word, not read as a new message: the first version
         was already answered (a second turn would surprise), and someone editing to take words
-        back must know they were read; /forget is the way to take them back."""
+        back must know they were read; /forget is the way to take them back. The safety net
+        still reads the new words (kept nowhere): an edit may be the only place he has a knife."""
         message = update.edited_message
-        if message is not None:
+        if message is None:
+            return
+        texts = self.texts(message.chat_id)
+        signal = self.safety.check(message.text or message.caption or "")
+        if signal is SafetySignal.NOT_SAFE:
+            # He is there: the short line and nothing after it.
+            await self.send(context.bot, message.chat_id, texts.say("not_safe"))
+            return
+        if signal is not None:
+            suicidal = signal is SafetySignal.SUICIDAL
             await self.send(
-                context.bot, message.chat_id, self.texts(message.chat_id).say("edit_not_read")
+                context.bot,
+                message.chat_id,
+                texts.say("samaritans" if suicidal else "emergency_routes"),
+                last=False,
             )
+        await self.send(context.bot, message.chat_id, texts.say("edit_not_read"))
 
     async def on_place_or_person(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A location or contact: gone from the chat at once, never stored, never logged."""

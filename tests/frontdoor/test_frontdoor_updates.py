@@ -61,6 +61,33 @@ async def test_an_edit_is_refused_kindly_and_its_words_never_stored(
         await until(lambda: front_end.state.unfinished() == [], "the edit done")
 
 
+async def test_an_edit_that_tells_of_danger_gets_the_emergency_routes_first(
+    rasa_down: Settings,  # noqa: F811 - the fixture imported above, by name
+    control: httpx.AsyncClient,  # noqa: F811 - the fixture imported above, by name
+) -> None:
+    """Given a person who edits "hi" into a message that says he has a knife,
+    when the edit arrives, then the emergency routes come first and the kind word after, and
+    the edit still goes nowhere near Rasa."""
+    async with running(rasa_down) as (app, front_end):
+        person = Person(next(_next_user), control, front_end)
+        await person.say("hi")
+        await person.answers(1)
+        edited = {
+            "message_id": 1,
+            "date": int(time.time()) - 5,
+            "edit_date": int(time.time()),
+            "chat": {"id": person.user_id, "type": "private"},
+            "from": {"id": person.user_id, "is_bot": False, "first_name": "A"},
+            "text": "he has a knife",
+        }
+        await app.update_queue.put(
+            Update.de_json({"update_id": 910_101, "edited_message": edited}, app.bot)
+        )
+        chat = await person.wait_for(lambda c: len(bot_messages(c)) >= 3, "the routes")
+        assert texts_of(chat)[-2:] == [EN.say("emergency_routes"), EN.say("edit_not_read")]
+        assert person.queued() == ["hi"]
+
+
 async def test_a_press_too_old_to_answer_still_runs_its_turn(
     rasa_down: Settings,  # noqa: F811 - the fixture imported above, by name
     control: httpx.AsyncClient,  # noqa: F811 - the fixture imported above, by name
