@@ -206,3 +206,30 @@ async def test_the_exit_says_honestly_how_many_older_messages_it_could_not_remov
         await person.say("/exit")
         await person.wait_for(lambda c: all(m["deleted"] for m in c["messages"]), "all gone")
         assert note["message_id"]
+
+
+async def test_an_exit_after_two_days_wipes_all_telegram_still_allows(
+    rasa_down: Settings,  # noqa: F811 - the fixture imported above, by name
+    control: httpx.AsyncClient,  # noqa: F811 - the fixture imported above, by name
+) -> None:
+    """Given "hello" and its answer, then two days on Telegram's clock (the front end's own
+    clock does not move, so it still thinks them young), then "hello again": when the person
+    exits, Telegram refuses any batch holding the old pair, and the front end still wipes
+    everything else and says how many it could not remove (the emulator refuses as Telegram
+    does: the whole batch fails)."""
+    async with running(rasa_down) as (_app, front_end):
+        person = Person(next(_next_user), control, front_end)
+        await person.say("hello")
+        await person.answers(1)
+        aged = await control.post("/_emulator/clock", json={"advance": 48 * 3600 + 60})
+        assert aged.status_code == 200
+        await person.say("hello again")
+        await person.answers(2)
+        await person.say("/exit")
+        chat = await person.wait_for(
+            lambda c: texts_of(c)[-1:] == [EN.say("exit_some_left", count="2")], "the note"
+        )
+        left = [m for m in chat["messages"] if not m["deleted"]]
+        # The old pair, and the honest note about them.
+        assert [m.get("text") for m in left][:1] == ["hello"]
+        assert len(left) == 3
