@@ -6,7 +6,6 @@ engineers' tests on the same server never see each other's tables.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,10 +17,7 @@ from sqlalchemy.exc import OperationalError
 from bot.core.crypto import KdfParams
 from bot.core.db.migrations import create_engine_for, upgrade_database
 from bot.core.firewall import Firewall, default_firewall
-
-POSTGRES_URL = os.environ.get(
-    "LANTERN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+from tests.support import POSTGRES_URL
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,10 @@ SCREENSHOTS = (
     else ROOT / "var" / "screenshots"
 )
 DOMAIN_DIR = ROOT / "domain"
+# The PostgreSQL the `postgres`-marked tests use, each in a schema of its own.
+POSTGRES_URL = os.environ.get(
+    "LANTERN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 # Debian's package, launched by path: a browser download cannot work on these machines.
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps dialling Google on a closed network.

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from actions import runtime
-from tests.actions.test_support_table import NIGHT, WEEKDAY_DAYTIME, offered
+from tests.actions.support import NIGHT, WEEKDAY_DAYTIME, offered
 from tests.support_fit_cases import CASES, Case, fits
 
 

@@ -21,7 +21,7 @@ from bot.core.tracker_vault import (
     open_tracker_vault,
     trackers,
 )
-from tests.conftest import POSTGRES_URL
+from tests.support import POSTGRES_URL
 
 MARKER = "XQZ-TRACKER-MARKER-" + secrets.token_hex(4)
 TRACKER = f'{{"name": "x", "events": [{{"event": "user", "text": "{MARKER}"}}]}}'.encode()

@@ -30,9 +30,8 @@ from bot.core.db.models import Handoff
 from bot.core.db.store import Database, create_engine_for
 from bot.devstack import Stack
 from bot.frontdoor.rasa_client import RasaFrontDoorClient
-from tests.conftest import POSTGRES_URL
 from tests.e2e.conftest import Conversation, text_of
-from tests.support import free_port, set_up_local_run
+from tests.support import POSTGRES_URL, free_port, set_up_local_run
 from tests.support_cases import read_report
 
 REDIS_URL = "redis://127.0.0.1:6379/11"

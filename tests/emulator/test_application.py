@@ -16,7 +16,7 @@ from telegram.ext import (
     filters,
 )
 
-from tests.emulator.conftest import TOKEN, Running
+from tests.emulator.support import TOKEN, Running
 
 USER = 777
 

@@ -15,7 +15,7 @@ from telegram import (
 )
 from telegram.error import BadRequest, Conflict, Forbidden, RetryAfter
 
-from tests.emulator.conftest import TOKEN, Running
+from tests.emulator.support import TOKEN, Running
 
 USER = 424242
 TWO_DAYS = 48 * 3600

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.emulator.conftest import TOKEN
+from tests.emulator.support import TOKEN
 from tests.support import free_port
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ import pytest
 from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden
 
-from tests.emulator.conftest import TOKEN
+from tests.emulator.support import TOKEN
 
 GROUP = -4012345678
 

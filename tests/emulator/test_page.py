@@ -9,7 +9,7 @@ import pytest
 from playwright.async_api import Browser, async_playwright, expect
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
-from tests.emulator.conftest import Running
+from tests.emulator.support import Running
 from tests.support import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
 
 SCREENSHOT = SCREENSHOTS / "emulator-chat.png"

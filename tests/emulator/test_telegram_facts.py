@@ -14,7 +14,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter
 
 from bot.emulator import Emulator
 from bot.emulator.queries import QUERY_LIFETIME_SECONDS
-from tests.emulator.conftest import Running
+from tests.emulator.support import Running
 
 USER = 515151
 TWO_DAYS = 48 * 3600

@@ -16,7 +16,7 @@ from starlette.routing import Route
 from telegram import Bot, Update
 from telegram.error import BadRequest, Conflict
 
-from tests.emulator.conftest import Running, served
+from tests.emulator.support import Running, served
 
 USER = 515151
 SECRET = "s3cret-Token_1"

@@ -15,30 +15,24 @@ from bot.core.languages import ENGLISH
 from bot.core.locale import catalogue
 from bot.frontdoor.telegram_render import EMERGENCY
 from bot.frontdoor.wipe import DELETE_BATCH, delete_all
-
-# The emulator's fixtures, served in-process (tests/emulator/conftest.py).
-from tests.emulator.conftest import (  # noqa: F401 - pytest fixtures, found by name
-    control,
-    emulator_server,
-)
-from tests.frontdoor.test_frontdoor_restart import (  # noqa: F401 - a fixture, found by name
-    _next_user,
-    rasa_down,
+from tests.frontdoor.support import (
+    Person,
+    bot_messages,
+    restart_user_ids,
     running,
     texts_of,
     until,
 )
-from tests.frontdoor.test_telegram_frontend import Person, bot_messages
 
 EN = catalogue(ENGLISH)
 
 
 async def test_an_edit_is_refused_kindly_and_its_words_never_stored(
-    rasa_down: Settings,  # noqa: F811 - the fixture imported above, by name
-    control: httpx.AsyncClient,  # noqa: F811 - the fixture imported above, by name
+    rasa_down: Settings,
+    control: httpx.AsyncClient,
 ) -> None:
     async with running(rasa_down) as (app, front_end):
-        person = Person(next(_next_user), control, front_end)
+        person = Person(next(restart_user_ids), control, front_end)
         await person.say("hi")
         await person.answers(1)
         sender = {"id": person.user_id, "is_bot": False, "first_name": "A"}
@@ -62,14 +56,14 @@ async def test_an_edit_is_refused_kindly_and_its_words_never_stored(
 
 
 async def test_an_edit_that_tells_of_danger_gets_the_emergency_routes_first(
-    rasa_down: Settings,  # noqa: F811 - the fixture imported above, by name
-    control: httpx.AsyncClient,  # noqa: F811 - the fixture imported above, by name
+    rasa_down: Settings,
+    control: httpx.AsyncClient,
 ) -> None:
     """Given a person who edits "hi" into a message that says he has a knife,
     when the edit arrives, then the emergency routes come first and the kind word after, and
     the edit still goes nowhere near Rasa."""
     async with running(rasa_down) as (app, front_end):
-        person = Person(next(_next_user), control, front_end)
+        person = Person(next(restart_user_ids), control, front_end)
         await person.say("hi")
         await person.answers(1)
         edited = {
@@ -89,13 +83,13 @@ async def test_an_edit_that_tells_of_danger_gets_the_emergency_routes_first(
 
 
 async def test_a_press_too_old_to_answer_still_runs_its_turn(
-    rasa_down: Settings,  # noqa: F811 - the fixture imported above, by name
-    control: httpx.AsyncClient,  # noqa: F811 - the fixture imported above, by name
+    rasa_down: Settings,
+    control: httpx.AsyncClient,
 ) -> None:
     """Telegram refuses to answer a callback query after about 150 s (and the emulator any
     query id it never issued): the emergency numbers must be sent all the same."""
     async with running(rasa_down) as (app, front_end):
-        person = Person(next(_next_user), control, front_end)
+        person = Person(next(restart_user_ids), control, front_end)
         await person.say("hi")
         (first,) = await person.answers(1)
         sender = {"id": person.user_id, "is_bot": False, "first_name": "A"}
@@ -119,11 +113,11 @@ async def test_a_press_too_old_to_answer_still_runs_its_turn(
 
 
 async def test_the_exit_button_is_answered_before_the_chat_is_wiped(
-    rasa_down: Settings,  # noqa: F811 - the fixture imported above, by name
-    control: httpx.AsyncClient,  # noqa: F811 - the fixture imported above, by name
+    rasa_down: Settings,
+    control: httpx.AsyncClient,
 ) -> None:
     async with running(rasa_down) as (_app, front_end):
-        person = Person(next(_next_user), control, front_end)
+        person = Person(next(restart_user_ids), control, front_end)
         answered: list[str | None] = []
         real_delete = delete_all
 
@@ -185,11 +179,11 @@ async def test_a_batch_that_fails_for_another_reason_is_counted_not_split() -> N
 
 
 async def test_the_exit_says_honestly_how_many_older_messages_it_could_not_remove(
-    rasa_down: Settings,  # noqa: F811 - the fixture imported above, by name
-    control: httpx.AsyncClient,  # noqa: F811 - the fixture imported above, by name
+    rasa_down: Settings,
+    control: httpx.AsyncClient,
 ) -> None:
     async with running(rasa_down) as (_app, front_end):
-        person = Person(next(_next_user), control, front_end)
+        person = Person(next(restart_user_ids), control, front_end)
         await person.say("hi")
         await person.answers(1)
         # A message of this chat from two days ago: past what Telegram lets a bot delete.

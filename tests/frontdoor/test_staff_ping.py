@@ -21,16 +21,8 @@ from bot.core.firewall import Firewall
 from bot.core.report_fields import Urgency
 from bot.frontdoor import telegram_app
 from bot.frontdoor.staff_ping import StaffPing, ping_text
-from tests.core.db.test_counts import Clock, Queue
-
-# The emulator's fixtures, served in-process (tests/emulator/conftest.py).
-from tests.emulator.conftest import (  # noqa: F401 - pytest fixtures, found by name
-    TOKEN,
-    Running,
-    bot,
-    control,
-    emulator_server,
-)
+from tests.emulator.support import TOKEN, Running
+from tests.support_queue import Clock, Queue
 
 GROUP = -4012345678
 ORGANISATION = "Northbridge Refuge"
@@ -78,8 +70,8 @@ class StaffGroup:
 async def staff(
     queue: Queue,
     clock: Clock,
-    bot: Bot,  # noqa: F811 - the fixture imported above, by name
-    control: httpx.AsyncClient,  # noqa: F811 - the fixture imported above, by name
+    bot: Bot,
+    control: httpx.AsyncClient,
 ) -> StaffGroup:
     response = await control.post(f"/_emulator/groups/{GROUP}", json={"title": "Staff"})
     assert response.status_code == 201
@@ -191,7 +183,7 @@ def test_the_text_counts_in_order_of_urgency_and_leaves_out_empty_levels() -> No
 
 @pytest.fixture
 def local_var(
-    emulator_server: Running,  # noqa: F811 - the fixture imported above, by name
+    emulator_server: Running,
     tmp_path: Path,
     fast_kdf: KdfParams,
 ) -> tuple[dict[str, str], Queue]:
@@ -211,7 +203,7 @@ def local_var(
 @pytest.mark.parametrize("staff_chat_id", [str(GROUP), None])
 async def test_the_front_end_pings_the_staff_group_only_when_one_is_configured(
     local_var: tuple[dict[str, str], Queue],
-    control: httpx.AsyncClient,  # noqa: F811 - the fixture imported above, by name
+    control: httpx.AsyncClient,
     monkeypatch: pytest.MonkeyPatch,
     staff_chat_id: str | None,
 ) -> None:

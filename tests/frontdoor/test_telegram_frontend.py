@@ -9,147 +9,32 @@ messages the real client sends, in order, once Rasa is back (``FrontEnd.drain``)
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import socket
-import time
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from bot.core.config import load_settings
-from bot.core.db.local_setup import create_local_setup
 from bot.core.languages import ENGLISH
-from bot.core.locale import LEFT_TO_RIGHT_ISOLATE, POP_DIRECTIONAL_ISOLATE, catalogue
+from bot.core.locale import catalogue
 from bot.core.message_metadata import PERSON_PAYLOAD
-from bot.frontdoor import telegram_app
-from bot.frontdoor.telegram_frontend import GREET_PAYLOAD, FrontEnd
+from bot.frontdoor.telegram_frontend import GREET_PAYLOAD
 from bot.frontdoor.telegram_render import EMERGENCY, QUICK_EXIT
-
-# The emulator's fixtures, served in-process (tests/emulator/conftest.py).
-from tests.emulator.conftest import (  # noqa: F401 - pytest fixtures, found by name
-    TOKEN,
-    Running,
-    control,
-    emulator_server,
+from tests.emulator.support import Running
+from tests.frontdoor.support import (
+    RASA_TIMEOUT_SECONDS,
+    Person,
+    front_end_on,
+    person_ids,
+    plain,
 )
-from tests.support import free_port
 
 EN = catalogue(ENGLISH)
-Chat = dict[str, Any]
-WAIT_SECONDS = 15.0
-RASA_TIMEOUT_SECONDS = 2
-
-
-def bot_messages(chat: Chat) -> list[dict[str, Any]]:
-    return [m for m in chat["messages"] if m["from"] == "bot" and not m["deleted"]]
-
-
-def plain(text: str | None) -> str:
-    """Without the isolates that keep numbers upright in right-to-left text."""
-    return (text or "").replace(LEFT_TO_RIGHT_ISOLATE, "").replace(POP_DIRECTIONAL_ISOLATE, "")
 
 
 def callback_data(message: dict[str, Any]) -> list[str]:
     return [button["callback_data"] for row in message["buttons"] for button in row]
-
-
-@dataclass
-class Person:
-    """One Telegram user in the emulator, and the front end's view of them."""
-
-    user_id: int
-    control: httpx.AsyncClient
-    front_end: FrontEnd
-
-    @property
-    def pseudonym(self) -> str:
-        return self.front_end.pseudonym(self.user_id)
-
-    def queued(self) -> list[str]:
-        """What the front end holds for Rasa, in the order it will send it."""
-        return self.front_end.state.waiting_texts(self.pseudonym)
-
-    async def send(self, **content: object) -> None:
-        sent = await self.control.post(f"/_emulator/users/{self.user_id}/messages", json=content)
-        assert sent.status_code == 201, sent.text
-
-    async def say(self, text: str) -> None:
-        await self.send(text=text)
-
-    async def press(self, label: str) -> None:
-        pressed = await self.control.post(
-            f"/_emulator/users/{self.user_id}/press", json={"text": label}
-        )
-        assert pressed.status_code == 201, pressed.text
-
-    async def chat(self) -> Chat:
-        answer: Chat = (await self.control.get(f"/_emulator/users/{self.user_id}/chat")).json()
-        return answer
-
-    async def wait_for(self, done: Callable[[Chat], bool], what: str) -> Chat:
-        deadline = time.monotonic() + WAIT_SECONDS
-        chat = await self.chat()
-        while not done(chat):
-            assert time.monotonic() < deadline, f"timed out waiting for {what}: {chat}"
-            reply = await self.control.get(
-                f"/_emulator/users/{self.user_id}/chat",
-                params={"since": chat["version"], "wait": 2},
-            )
-            chat = reply.json()
-        return chat
-
-    async def answers(self, count: int) -> list[dict[str, Any]]:
-        """The bot's messages once there are ``count`` of them."""
-        chat = await self.wait_for(lambda c: len(bot_messages(c)) >= count, f"{count} answers")
-        return bot_messages(chat)
-
-
-@contextlib.asynccontextmanager
-async def front_end_on(emulator: Running, var_dir: Path, rasa_url: str) -> AsyncIterator[FrontEnd]:
-    """The real front end on the emulator, a var/ as ``make keys`` leaves it, Rasa at
-    ``rasa_url`` given two seconds to answer."""
-    settings = load_settings(
-        {
-            "LANTERN_VAR_DIR": str(var_dir),
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "LANTERN_TELEGRAM_BASE_URL": emulator.base_url,
-            "LANTERN_RASA_URL": rasa_url,
-            "LANTERN_RASA_TIMEOUT_SECONDS": str(RASA_TIMEOUT_SECONDS),
-        }
-    )
-    create_local_setup(settings)
-    app = telegram_app.create_app(settings)
-    stop = asyncio.Event()
-    running = asyncio.create_task(telegram_app.serve(app, settings, stop))
-    try:
-        yield telegram_app.front_end_of(app)
-    finally:
-        stop.set()
-        await asyncio.wait_for(running, timeout=15)
-
-
-@pytest.fixture
-async def front_end(
-    emulator_server: Running,  # noqa: F811 - the fixture imported above, by name
-    tmp_path: Path,
-) -> AsyncIterator[FrontEnd]:
-    # Nothing listens there: the real client fails as it does when Rasa is stopped.
-    async with front_end_on(
-        emulator_server, tmp_path / "var", f"http://127.0.0.1:{free_port()}"
-    ) as running:
-        yield running
-
-
-_next_user = iter(range(5_000_001, 6_000_000))
-
-
-@pytest.fixture
-def person(front_end: FrontEnd, control: httpx.AsyncClient) -> Person:  # noqa: F811
-    return Person(next(_next_user), control, front_end)
 
 
 def assert_way_out(message: dict[str, Any], *, person_too: bool = True) -> None:
@@ -341,8 +226,8 @@ async def test_every_answer_the_front_end_gives_alone_leaves_a_way_out(person: P
 
 
 async def test_an_exit_while_the_assistant_hangs_leaves_nothing_behind(
-    emulator_server: Running,  # noqa: F811 - the fixture imported above, by name
-    control: httpx.AsyncClient,  # noqa: F811 - the fixture imported above, by name
+    emulator_server: Running,
+    control: httpx.AsyncClient,
     tmp_path: Path,
 ) -> None:
     """Given Rasa that takes a message and never answers, and a person who chose Polish,
@@ -354,7 +239,7 @@ async def test_an_exit_while_the_assistant_hangs_leaves_nothing_behind(
         hung.listen(16)  # connections are taken by the kernel, never answered
         rasa_url = f"http://127.0.0.1:{hung.getsockname()[1]}"
         async with front_end_on(emulator_server, tmp_path / "var", rasa_url) as front_end:
-            person = Person(next(_next_user), control, front_end)
+            person = Person(next(person_ids), control, front_end)
             await person.say("/language")
             await person.answers(1)
             await person.press("Polski")
