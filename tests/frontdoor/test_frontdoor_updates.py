@@ -203,8 +203,8 @@ async def test_the_exit_says_honestly_how_many_older_messages_it_could_not_remov
 
 
 async def test_an_exit_after_two_days_wipes_all_telegram_still_allows(
-    rasa_down: Settings,  # noqa: F811 - the fixture imported above, by name
-    control: httpx.AsyncClient,  # noqa: F811 - the fixture imported above, by name
+    rasa_down: Settings,
+    control: httpx.AsyncClient,
 ) -> None:
     """Given "hello" and its answer, then two days on Telegram's clock (the front end's own
     clock does not move, so it still thinks them young), then "hello again": when the person
@@ -212,7 +212,7 @@ async def test_an_exit_after_two_days_wipes_all_telegram_still_allows(
     everything else and says how many it could not remove (the emulator refuses as Telegram
     does: the whole batch fails)."""
     async with running(rasa_down) as (_app, front_end):
-        person = Person(next(_next_user), control, front_end)
+        person = Person(next(restart_user_ids), control, front_end)
         await person.say("hello")
         await person.answers(1)
         aged = await control.post("/_emulator/clock", json={"advance": 48 * 3600 + 60})
