@@ -18,7 +18,7 @@ from bot.core.db.database import Database, StoreError
 from bot.core.db.erasure import ErasureResult, PurgeResult
 from bot.core.db.handoffs import HandoffFields
 from bot.core.db.migrations import create_engine_for
-from bot.core.db.models import Author
+from bot.core.db.models import Author, Undeliverable
 from bot.core.db.relay import Delivery
 from bot.core.db.routing import RoutingNeed, route_handoff
 
@@ -86,6 +86,10 @@ class Store:
     def mark_delivered(self, outbox_id: str) -> None:
         with self.db.transaction() as session:
             relay.mark_delivered(session, outbox_id, now=self.db.now())
+
+    def mark_undeliverable(self, outbox_id: str, reason: Undeliverable) -> None:
+        with self.db.transaction() as session:
+            relay.mark_undeliverable(session, outbox_id, reason, now=self.db.now())
 
     def remember_chat(self, pseudonym: str, chat_id: int, key: FrontEndKey, ttl: timedelta) -> None:
         with self.db.transaction() as session:
