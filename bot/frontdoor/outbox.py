@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from bot.core.crypto import FrontEndKey
 from bot.core.db.models import Undeliverable
@@ -28,6 +28,11 @@ logger = logging.getLogger(__name__)
 # later, or raises UndeliverableError when it never can.
 SendDelivery = Callable[[int, Delivery], Awaitable[int | None]]
 
+PAGE_SIZE = 50
+# A bound on one pass, so a flood of rows failing for now cannot keep a pass going for ever
+# (each row tried is excluded by id in the next page's query).
+MAX_PER_PASS = 500
+
 
 class OutboxCourier:
     def __init__(self, store: Store, key: FrontEndKey) -> None:
@@ -37,9 +42,8 @@ class OutboxCourier:
 
     async def deliver_pending(self, send: SendDelivery) -> int:
         """One pass over the outbox; returns how many messages were sent in it."""
-        pending = await asyncio.to_thread(self._store.pending_deliveries, self._keys)
         sent = refused = 0
-        for delivery in pending:
+        async for delivery in self._pages():
             if delivery.id not in self._sent:
                 reason = await self._attempt(send, delivery)
                 if reason is not None:
@@ -56,6 +60,20 @@ class OutboxCourier:
         if sent or refused:
             logger.info("outbox: %d messages delivered, %d undeliverable", sent, refused)
         return sent
+
+    async def _pages(self) -> AsyncIterator[Delivery]:
+        """The queue page by page, each row once a pass: a full page of rows that were marked
+        or failed for now is no reason to leave the rows behind it waiting."""
+        tried: set[str] = set()
+        while True:
+            page = await asyncio.to_thread(
+                self._store.pending_deliveries, self._keys, PAGE_SIZE, frozenset(tried)
+            )
+            for delivery in page:
+                tried.add(delivery.id)
+                yield delivery
+            if len(page) < PAGE_SIZE or len(tried) >= MAX_PER_PASS:
+                return
 
     async def _attempt(self, send: SendDelivery, delivery: Delivery) -> Undeliverable | None:
         """Send once; the reason when it can never pass, else None (``_sent`` says if it did)."""

@@ -9,7 +9,7 @@ the front end, kept only for a while). Every function works in the caller's sess
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -181,11 +181,18 @@ def reply_to_person(
 
 
 def pending_deliveries(
-    session: Session, keys: Mapping[str, FrontEndKey], limit: int = 50
+    session: Session,
+    keys: Mapping[str, FrontEndKey],
+    limit: int = 50,
+    exclude: Collection[str] = (),
 ) -> list[Delivery]:
+    """The oldest rows still to send, less ``exclude`` (those a pass has already tried, so it
+    can page past rows that failed for now)."""
+    query = select(OutboxMessage)
+    if exclude:
+        query = query.where(OutboxMessage.id.not_in(list(exclude)))
     rows = session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.delivered.is_(False))
+        query.where(OutboxMessage.delivered.is_(False))
         # A row that can never be sent is out of the queue for good: the oldest 50 of them
         # would otherwise be picked on every pass and hold up everyone behind them.
         .where(OutboxMessage.undeliverable.is_(None))

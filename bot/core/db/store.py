@@ -8,7 +8,7 @@ The console composes the same repositories in ``bot.console.cases``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 
 from bot.core.crypto import FrontEndKey
@@ -78,10 +78,10 @@ class Store:
             )
 
     def pending_deliveries(
-        self, keys: Mapping[str, FrontEndKey], limit: int = 50
+        self, keys: Mapping[str, FrontEndKey], limit: int = 50, exclude: Collection[str] = ()
     ) -> list[Delivery]:
         with self.db.transaction() as session:
-            return relay.pending_deliveries(session, keys, limit)
+            return relay.pending_deliveries(session, keys, limit, exclude)
 
     def mark_delivered(self, outbox_id: str) -> None:
         with self.db.transaction() as session:
