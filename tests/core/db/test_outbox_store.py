@@ -4,9 +4,12 @@ content, a pass can page past rows it tried, and retention removes undeliverable
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, inspect, select
 
 from bot.core.crypto import FrontEndKey
 from bot.core.db.audit import Actor
@@ -16,6 +19,7 @@ from bot.core.firewall import Firewall
 from bot.core.pseudonym import pseudonym_for
 from tests.support_cases import enqueue
 
+ROOT = Path(__file__).resolve().parents[3]
 PERSON = pseudonym_for(111111111, b"pseudonym key for tests, 32 bytes+")
 SYSTEM = Actor("system")
 MARKER = "quokka-marker-lantern"
@@ -103,3 +107,14 @@ def test_erasure_removes_undeliverable_rows_too(store: Store, key: FrontEndKey) 
     store.mark_undeliverable(refused, Undeliverable.NO_CHAT_LINK)
 
     assert store.erase_pseudonym(PERSON).deliveries_deleted == 1
+
+
+def test_migration_0005_downgrades_and_upgrades_again(engine: Engine) -> None:
+    """The CHECK of the fixed choices would outlive its column on SQLite if not dropped."""
+    config = Config(str(ROOT / "alembic.ini"))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0004")
+        assert "undeliverable" not in {c["name"] for c in inspect(connection).get_columns("outbox")}
+        command.upgrade(config, "head")
+        assert "undeliverable" in {c["name"] for c in inspect(connection).get_columns("outbox")}

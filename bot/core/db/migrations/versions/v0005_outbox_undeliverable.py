@@ -41,5 +41,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("outbox") as batch:
+        # The CHECK of the fixed choices goes first: on SQLite the copied table would keep it
+        # and refuse to be created without its column.
+        batch.drop_constraint("undeliverable", type_="check")
         batch.drop_column("undeliverable_at")
         batch.drop_column("undeliverable")
