@@ -7,13 +7,14 @@ the immigration firewall inside the core's repositories, before it is sealed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
+from bot.console.delivery_notes import not_delivered_note
 from bot.console.sessions import ConsoleSession
 from bot.core.crypto import FrontEndKey
 from bot.core.db import handoffs, relay
@@ -22,7 +23,7 @@ from bot.core.db.database import Database
 from bot.core.db.directory_edits import merged_directory
 from bot.core.db.handoffs import OUTCOMES
 from bot.core.db.models import Author, Handoff, HandoffStatus, Staff
-from bot.core.db.sealed_messages import NOTES, open_messages, seal_message
+from bot.core.db.sealed_messages import NOTES, THREAD, open_messages, seal_message
 from bot.core.directory import Directory
 from bot.core.errors import LanternError
 from bot.core.report_fields import Urgency
@@ -57,6 +58,9 @@ class CaseView:
     report: dict[str, Any] | None
     thread: list[tuple[Author, datetime, str]]
     notes: list[tuple[datetime, str]]
+    # Beside each thread message: why a reply of ours did not reach the person, in plain words
+    # (``delivery_notes``), or None; never who they are nor where they were.
+    not_delivered: list[str | None] = field(default_factory=list)
 
 
 class Cases:
@@ -123,10 +127,18 @@ class Cases:
             if handoff.status is HandoffStatus.WITHDRAWN:
                 return CaseView(handoff, claimer, None, [], [])
             report = handoffs.read_report(session, handoff_id, viewer.keys, viewer.actor, now=now)
-            thread = relay.read_thread(session, handoff_id, viewer.keys, viewer.actor, now=now)
+            opened = open_messages(session, THREAD, handoff, viewer.keys, viewer.actor, now=now)
+            # A reply's outbox row is found by its dedupe key, one query for the whole thread.
+            staff_ids = [row.id for row, _ in opened if row.author is Author.STAFF]
+            problems = relay.undelivered_replies(session, staff_ids)
             notes = open_messages(session, NOTES, handoff, viewer.keys, viewer.actor, now=now)
             return CaseView(
-                handoff, claimer, report, thread, [(row.created_at, text) for row, text in notes]
+                handoff,
+                claimer,
+                report,
+                [(row.author, row.created_at, text) for row, text in opened],
+                [(row.created_at, text) for row, text in notes],
+                [not_delivered_note(problems.get(row.id)) for row, _ in opened],
             )
 
     def reply(self, viewer: ConsoleSession, handoff_id: str, text: str) -> None:

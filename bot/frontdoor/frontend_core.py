@@ -27,6 +27,7 @@ from bot.core.pseudonym import pseudonym_for
 from bot.core.safety import default_safety_net
 from bot.core.tracker_vault import TrackerVault
 from bot.frontdoor import telegram_render as say
+from bot.frontdoor.delivery_faults import UndeliverableError, permanent_reason
 from bot.frontdoor.inbox import CURRENT_UPDATE, answered_before
 from bot.frontdoor.language_id import LanguageGuesser
 from bot.frontdoor.rasa_client import BotMessage, RasaFrontDoorClient
@@ -175,10 +176,13 @@ class FrontEndCore(TurnKeeping):
         *,
         last: bool = True,
         texts: Catalogue | None = None,
+        final_refusal: bool = False,
     ) -> int | None:
-        """Send and remember the id for the quick exit; None when Telegram refused for good.
+        """Send and remember the id for the quick exit; None when Telegram refused.
 
-        The last message of a turn gets the standing buttons (``say.with_way_out``).
+        The last message of a turn gets the standing buttons (``say.with_way_out``). With
+        ``final_refusal`` (the outbox), a refusal that can never pass raises
+        :class:`UndeliverableError` instead, so the row is marked rather than retried for ever.
         """
         texts = texts or self.texts(chat_id)
         if last:
@@ -189,6 +193,9 @@ class FrontEndCore(TurnKeeping):
             sent = await bot.send_message(chat_id, text, reply_markup=markup)
         except TelegramError as error:
             logger.error("a message could not be sent: %s", type(error).__name__)
+            reason = permanent_reason(error)
+            if final_refusal and reason is not None:
+                raise UndeliverableError(reason) from None
             return None
         if exits != self._chat_exits[chat_id]:
             # The quick exit came while this was on its way (a flood wait): it goes too.

@@ -21,11 +21,15 @@ from bot.core.languages import ENGLISH, from_telegram_hint
 from bot.core.locale import catalogue
 from bot.core.safety import SafetySignal
 from bot.frontdoor import telegram_render as say
+from bot.frontdoor.delivery_faults import MAX_MESSAGE_CHARS, split_for_telegram
 from bot.frontdoor.frontend_core import GREET_PAYLOAD, FrontEndCore
 
-__all__ = ["GREET_PAYLOAD", "FrontEnd"]
+__all__ = ["GREET_PAYLOAD", "SPLIT_AT", "FrontEnd"]
 
 logger = logging.getLogger(__name__)
+
+# Where a caseworker's long reply is cut: under Telegram's cap by a margin for bidi isolates.
+SPLIT_AT = MAX_MESSAGE_CHARS - 96
 
 
 class FrontEnd(FrontEndCore):
@@ -184,13 +188,24 @@ class FrontEnd(FrontEndCore):
     # --- the caseworker ------------------------------------------------------------------
 
     async def deliver(self, bot: Bot, chat_id: int, delivery: Delivery) -> int | None:
-        """An outbox message; a caseworker's starts a conversation with them."""
+        """An outbox message; a caseworker's starts a conversation with them. None when it may
+        pass later; :class:`UndeliverableError` when it never can (the courier marks the row)."""
         if not delivery.from_caseworker:
-            return await self.send(bot, chat_id, delivery.text)
+            return await self.send(bot, chat_id, delivery.text, final_refusal=True)
         texts = self.texts(chat_id)
-        sent = await self.send(
-            bot, chat_id, say.from_caseworker(texts, delivery.text), say.relay_keyboard(texts)
-        )
+        # The prefix can push a reply the console took past Telegram's cap: it goes in pieces
+        # rather than not at all; the buttons come with the last piece. The margin leaves room
+        # for the isolates a right-to-left language adds to numbers and addresses (readable).
+        pieces = split_for_telegram(say.from_caseworker(texts, delivery.text), SPLIT_AT)
+        sent: int | None = None
+        for number, piece in enumerate(pieces, start=1):
+            last = number == len(pieces)
+            markup = say.relay_keyboard(texts) if last else None
+            sent = await self.send(bot, chat_id, piece, markup, last=last, final_refusal=True)
+            if sent is None:
+                # A transient failure part-way: the whole reply is retried, so the person may
+                # see its first pieces twice, which beats seeing only half of it.
+                return None
         if sent is not None:
             self.state.set_with_caseworker(delivery.pseudonym, True)
         return sent

@@ -68,7 +68,8 @@ def erase_pseudonym(session: Session, pseudonym: str, *, now: datetime) -> Erasu
 def purge_expired(
     session: Session, *, now: datetime, draft_days: int = 7, closed_days: int = 90
 ) -> PurgeResult:
-    """Retention: stale drafts, long-closed or withdrawn cases, spent deliveries, old links."""
+    """Retention: stale drafts, long-closed or withdrawn cases, spent or long-undeliverable
+    deliveries, old links."""
     drafts = session.scalars(
         select(Handoff.id)
         .where(Handoff.status == HandoffStatus.DRAFT)
@@ -81,6 +82,14 @@ def purge_expired(
     ).all()
     _delete_handoffs(session, [*drafts, *closed])
     deliveries = _deleted(session, delete(OutboxMessage).where(OutboxMessage.delivered.is_(True)))
+    # Undeliverable rows hold no content, only the reason the caseworker is shown; they go at
+    # the closed-case retention, so the outbox never keeps them for ever (issue 12).
+    deliveries += _deleted(
+        session,
+        delete(OutboxMessage)
+        .where(OutboxMessage.undeliverable.is_not(None))
+        .where(OutboxMessage.undeliverable_at < now - timedelta(days=closed_days)),
+    )
     links = _deleted(session, delete(ChatLink).where(ChatLink.expires_at <= now))
     result = PurgeResult(len(drafts), len(closed), deliveries, links)
     append_audit(session, SYSTEM, "retention.purge", now, detail=asdict(result))

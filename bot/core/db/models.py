@@ -77,6 +77,16 @@ class Author(str, Enum):
     STAFF = "staff"
 
 
+class Undeliverable(str, Enum):
+    """Why an outbox message can never reach the person (migration 0005); a fixed choice, so
+    the column says nothing a person wrote and nothing of who they are."""
+
+    NO_CHAT_LINK = "no_chat_link"  # /exit, erasure or expiry: no chat to send to
+    BLOCKED = "blocked"  # Telegram 403: the person blocked the bot
+    CHAT_NOT_FOUND = "chat_not_found"  # Telegram 400: the chat is unknown to Telegram
+    TOO_LONG = "too_long"  # Telegram 400: refused as too long even after splitting
+
+
 def _enum(cls: type[Enum], name: str) -> SqlEnum:
     # Store the lowercase values (readable in a dump) and enforce them with a CHECK constraint.
     return SqlEnum(
@@ -227,6 +237,12 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     delivered: Mapped[bool] = mapped_column(Boolean, default=False)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set once, with the content dropped: such a row is never picked again (issue 12), so rows
+    # that cannot be sent never hold up the ones behind them.
+    undeliverable: Mapped[Undeliverable | None] = mapped_column(
+        _enum(Undeliverable, "undeliverable")
+    )
+    undeliverable_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ChatLink(Base):

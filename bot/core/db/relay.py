@@ -9,7 +9,7 @@ the front end, kept only for a while). Every function works in the caller's sess
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -31,6 +31,7 @@ from bot.core.db.models import (
     Handoff,
     HandoffStatus,
     OutboxMessage,
+    Undeliverable,
     new_id,
 )
 from bot.core.db.sealed_messages import THREAD, open_messages, seal_message
@@ -45,10 +46,12 @@ __all__ = [
     "enqueue_delivery",
     "forget_chat",
     "mark_delivered",
+    "mark_undeliverable",
     "pending_deliveries",
     "read_thread",
     "remember_chat",
     "reply_to_person",
+    "undelivered_replies",
 ]
 
 _DEDUPE_KEY = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -178,11 +181,21 @@ def reply_to_person(
 
 
 def pending_deliveries(
-    session: Session, keys: Mapping[str, FrontEndKey], limit: int = 50
+    session: Session,
+    keys: Mapping[str, FrontEndKey],
+    limit: int = 50,
+    exclude: Collection[str] = (),
 ) -> list[Delivery]:
+    """The oldest rows still to send, less ``exclude`` (those a pass has already tried, so it
+    can page past rows that failed for now)."""
+    query = select(OutboxMessage)
+    if exclude:
+        query = query.where(OutboxMessage.id.not_in(list(exclude)))
     rows = session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.delivered.is_(False))
+        query.where(OutboxMessage.delivered.is_(False))
+        # A row that can never be sent is out of the queue for good: the oldest 50 of them
+        # would otherwise be picked on every pass and hold up everyone behind them.
+        .where(OutboxMessage.undeliverable.is_(None))
         .order_by(OutboxMessage.created_at)
         .limit(limit)
     ).all()
@@ -204,6 +217,34 @@ def mark_delivered(session: Session, outbox_id: str, *, now: datetime) -> None:
         raise StoreError("no such outbox message")
     row.delivered, row.delivered_at, row.sealed_payload = True, now, b""
     append_audit(session, SYSTEM, "outbox.delivered", now, outbox_id)
+
+
+def mark_undeliverable(
+    session: Session, outbox_id: str, reason: Undeliverable, *, now: datetime
+) -> None:
+    """A message that can never reach the person: the reason is kept (for the caseworker), the
+    content is dropped at once, as on delivery, and the row is never picked again."""
+    row = session.get(OutboxMessage, outbox_id)
+    if row is None:
+        raise StoreError("no such outbox message")
+    row.undeliverable, row.undeliverable_at, row.sealed_payload = reason, now, b""
+    append_audit(session, SYSTEM, f"outbox.undeliverable.{reason.value}", now, outbox_id)
+
+
+def undelivered_replies(
+    session: Session, thread_message_ids: list[str]
+) -> dict[str, Undeliverable]:
+    """Which of these caseworker replies could not be delivered, and why, by thread message id
+    (the outbox row is found by its dedupe key, ``caseworker_reply_key``)."""
+    if not thread_message_ids:
+        return {}
+    keys = {caseworker_reply_key(message_id): message_id for message_id in thread_message_ids}
+    rows = session.execute(
+        select(OutboxMessage.dedupe_key, OutboxMessage.undeliverable)
+        .where(OutboxMessage.dedupe_key.in_(keys))
+        .where(OutboxMessage.undeliverable.is_not(None))
+    ).all()
+    return {keys[key]: reason for key, reason in rows if reason is not None}
 
 
 def remember_chat(

@@ -8,7 +8,7 @@ The console composes the same repositories in ``bot.console.cases``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 
 from bot.core.crypto import FrontEndKey
@@ -18,7 +18,7 @@ from bot.core.db.database import Database, StoreError
 from bot.core.db.erasure import ErasureResult, PurgeResult
 from bot.core.db.handoffs import HandoffFields
 from bot.core.db.migrations import create_engine_for
-from bot.core.db.models import Author
+from bot.core.db.models import Author, Undeliverable
 from bot.core.db.relay import Delivery
 from bot.core.db.routing import RoutingNeed, route_handoff
 
@@ -78,14 +78,18 @@ class Store:
             )
 
     def pending_deliveries(
-        self, keys: Mapping[str, FrontEndKey], limit: int = 50
+        self, keys: Mapping[str, FrontEndKey], limit: int = 50, exclude: Collection[str] = ()
     ) -> list[Delivery]:
         with self.db.transaction() as session:
-            return relay.pending_deliveries(session, keys, limit)
+            return relay.pending_deliveries(session, keys, limit, exclude)
 
     def mark_delivered(self, outbox_id: str) -> None:
         with self.db.transaction() as session:
             relay.mark_delivered(session, outbox_id, now=self.db.now())
+
+    def mark_undeliverable(self, outbox_id: str, reason: Undeliverable) -> None:
+        with self.db.transaction() as session:
+            relay.mark_undeliverable(session, outbox_id, reason, now=self.db.now())
 
     def remember_chat(self, pseudonym: str, chat_id: int, key: FrontEndKey, ttl: timedelta) -> None:
         with self.db.transaction() as session:

@@ -1,0 +1,120 @@
+"""The outbox on SQLite and PostgreSQL (issue 12): undeliverable rows leave the queue with their
+content, a pass can page past rows it tried, and retention removes undeliverable rows."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, inspect, select
+
+from bot.core.crypto import FrontEndKey
+from bot.core.db.audit import Actor
+from bot.core.db.models import OutboxMessage, Undeliverable
+from bot.core.db.store import Database, Store, StoreError
+from bot.core.firewall import Firewall
+from bot.core.pseudonym import pseudonym_for
+from tests.support_cases import enqueue
+
+ROOT = Path(__file__).resolve().parents[3]
+PERSON = pseudonym_for(111111111, b"pseudonym key for tests, 32 bytes+")
+SYSTEM = Actor("system")
+MARKER = "quokka-marker-lantern"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 1, 9, 30, tzinfo=timezone.utc)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(microseconds=1000)  # each row a little newer than the last
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store(engine: Engine, firewall: Firewall, clock: Clock) -> Store:
+    return Store(Database(engine, firewall=firewall, clock=clock))
+
+
+@pytest.fixture
+def key() -> FrontEndKey:
+    return FrontEndKey.generate()
+
+
+def row(store: Store, outbox_id: str) -> OutboxMessage:
+    with store.db.transaction() as session:
+        found = session.get(OutboxMessage, outbox_id)
+        assert found is not None
+        session.expunge(found)
+        return found
+
+
+def test_an_undeliverable_row_leaves_the_queue_with_its_content(
+    store: Store, key: FrontEndKey
+) -> None:
+    keys = {key.key_id: key}
+    stuck = [enqueue(store.db, PERSON, f"n.{n}", MARKER, key, by=SYSTEM) for n in range(50)]
+    good = enqueue(store.db, PERSON, "n.good", "hello", key, by=SYSTEM)
+    assert good not in [d.id for d in store.pending_deliveries(keys)]  # 50 ahead of it
+
+    for outbox_id in stuck:
+        store.mark_undeliverable(outbox_id, Undeliverable.CHAT_NOT_FOUND)
+
+    assert [d.id for d in store.pending_deliveries(keys)] == [good]
+    marked = row(store, stuck[0])
+    assert (marked.undeliverable, marked.sealed_payload) == (Undeliverable.CHAT_NOT_FOUND, b"")
+    assert marked.undeliverable_at is not None and not marked.delivered
+    with pytest.raises(StoreError):
+        store.mark_undeliverable("0" * 32, Undeliverable.BLOCKED)
+
+
+def test_a_pass_pages_past_rows_it_already_tried(store: Store, key: FrontEndKey) -> None:
+    keys = {key.key_id: key}
+    ids = [enqueue(store.db, PERSON, f"n.{n}", "hi", key, by=SYSTEM) for n in range(5)]
+
+    first = store.pending_deliveries(keys, 2)
+    second = store.pending_deliveries(keys, 2, frozenset(d.id for d in first))
+
+    assert [d.id for d in first + second] == ids[:4]
+
+
+def test_retention_removes_undeliverable_rows_with_closed_cases(
+    store: Store, key: FrontEndKey, clock: Clock
+) -> None:
+    refused = enqueue(store.db, PERSON, "n.refused", MARKER, key, by=SYSTEM)
+    waiting = enqueue(store.db, PERSON, "n.waiting", MARKER, key, by=SYSTEM)
+    store.mark_undeliverable(refused, Undeliverable.BLOCKED)
+
+    kept = store.purge_expired(closed_days=90)
+    clock.now += timedelta(days=91)
+    purged = store.purge_expired(closed_days=90)
+
+    assert (kept.deliveries_deleted, purged.deliveries_deleted) == (0, 1)
+    with store.db.transaction() as session:
+        assert session.scalars(select(OutboxMessage.id)).all() == [waiting]
+
+
+def test_erasure_removes_undeliverable_rows_too(store: Store, key: FrontEndKey) -> None:
+    refused = enqueue(store.db, PERSON, "n.refused", MARKER, key, by=SYSTEM)
+    store.mark_undeliverable(refused, Undeliverable.NO_CHAT_LINK)
+
+    assert store.erase_pseudonym(PERSON).deliveries_deleted == 1
+
+
+def test_migration_0005_downgrades_and_upgrades_again(engine: Engine) -> None:
+    """The CHECK of the fixed choices would outlive its column on SQLite if not dropped."""
+    config = Config(str(ROOT / "alembic.ini"))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0004")
+        assert "undeliverable" not in {c["name"] for c in inspect(connection).get_columns("outbox")}
+        command.upgrade(config, "head")
+        assert "undeliverable" in {c["name"] for c in inspect(connection).get_columns("outbox")}
