@@ -25,14 +25,7 @@ from bot.frontdoor import telegram_app
 from bot.frontdoor.delivery_faults import MAX_MESSAGE_CHARS
 from bot.frontdoor.outbox import OutboxCourier
 from bot.frontdoor.telegram_frontend import FrontEnd
-
-# The emulator's fixtures, served in-process (tests/emulator/conftest.py).
-from tests.emulator.conftest import (  # noqa: F401 - pytest fixtures, found by name
-    TOKEN,
-    Running,
-    bot,
-    emulator_server,
-)
+from tests.emulator.support import TOKEN, Running
 from tests.support_cases import enqueue
 
 STAFF = Actor("staff")
@@ -79,8 +72,8 @@ class Courier:
 
 @pytest.fixture
 async def courier(
-    emulator_server: Running,  # noqa: F811 - the fixture imported above, by name
-    bot: Bot,  # noqa: F811 - the fixture imported above, by name
+    emulator_server: Running,
+    bot: Bot,
     tmp_path: Path,
 ) -> AsyncIterator[Courier]:
     settings = load_settings(
