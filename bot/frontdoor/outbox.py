@@ -93,6 +93,6 @@ class OutboxCourier:
         if reason is Undeliverable.BLOCKED:
             # Blocked: nothing will reach this chat again, so the sealed chat id goes now; the
             # person's later rows are marked "no chat link" without asking Telegram.
-            await asyncio.to_thread(self._store.forget_chat, delivery.pseudonym)
+            await asyncio.to_thread(self._store.forget_chat, delivery.pseudonym, blocked=True)
         with contextlib.suppress(StoreError):  # erased meanwhile: the row is gone already
             await asyncio.to_thread(self._store.mark_undeliverable, delivery.id, reason)

@@ -19,7 +19,7 @@ from telegram import Bot
 from bot.core.config import load_settings
 from bot.core.db.audit import Actor
 from bot.core.db.local_setup import create_local_setup
-from bot.core.db.models import OutboxMessage, Undeliverable
+from bot.core.db.models import AuditEntry, OutboxMessage, Undeliverable
 from bot.core.db.relay import caseworker_reply_key
 from bot.frontdoor import telegram_app
 from bot.frontdoor.delivery_faults import MAX_MESSAGE_CHARS
@@ -142,6 +142,10 @@ async def test_a_blocked_bot_ends_the_chat_link_and_marks_the_row(courier: Couri
     keys = {courier.front_end.front_end_key.key_id: courier.front_end.front_end_key}
     assert courier.front_end.store.chat_id_for(pseudonym, keys) is None
     assert courier.outbox()[row][1] is Undeliverable.BLOCKED
+    # On record as Telegram's refusal, not as something the person did.
+    with courier.front_end.store.db.transaction() as session:
+        ended = session.scalars(select(AuditEntry).where(AuditEntry.action == "chat.blocked"))
+        assert [entry.actor_role for entry in ended] == ["system"]
     later = courier.reply(pseudonym, "Write when you can.")
     await courier.one_pass()
     assert courier.outbox()[later][1] is Undeliverable.NO_CHAT_LINK

@@ -273,10 +273,14 @@ def chat_id_for(
     return int(open_as_front_end(link.sealed_chat_id, keys, _chat_binding(pseudonym)))
 
 
-def forget_chat(session: Session, pseudonym: str, *, now: datetime) -> None:
-    """The person left: drop the chat id now rather than at expiry."""
+def forget_chat(session: Session, pseudonym: str, *, now: datetime, blocked: bool = False) -> None:
+    """Drop the chat id now rather than at expiry: the person left, or (``blocked``) Telegram
+    said they blocked the bot, which the audit must not put down to the person's own act."""
     session.execute(delete(ChatLink).where(ChatLink.pseudonym == pseudonym))
-    append_audit(session, PERSON, "chat.forget", now)
+    if blocked:
+        append_audit(session, SYSTEM, "chat.blocked", now)
+    else:
+        append_audit(session, PERSON, "chat.forget", now)
 
 
 def _outbox_binding(outbox_id: str) -> Binding:

@@ -99,9 +99,9 @@ class Store:
         with self.db.transaction() as session:
             return relay.chat_id_for(session, pseudonym, keys, now=self.db.now())
 
-    def forget_chat(self, pseudonym: str) -> None:
+    def forget_chat(self, pseudonym: str, *, blocked: bool = False) -> None:
         with self.db.transaction() as session:
-            relay.forget_chat(session, pseudonym, now=self.db.now())
+            relay.forget_chat(session, pseudonym, now=self.db.now(), blocked=blocked)
 
     def erase_pseudonym(self, pseudonym: str) -> ErasureResult:
         """The person's erasure: all of it in one transaction, or nothing."""
