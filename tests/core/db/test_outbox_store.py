@@ -14,8 +14,7 @@ from sqlalchemy import Engine, inspect, select
 from bot.core.crypto import FrontEndKey
 from bot.core.db.audit import Actor
 from bot.core.db.models import OutboxMessage, Undeliverable
-from bot.core.db.store import Database, Store, StoreError
-from bot.core.firewall import Firewall
+from bot.core.db.store import Store, StoreError
 from bot.core.pseudonym import pseudonym_for
 from tests.support_cases import enqueue
 
@@ -37,11 +36,6 @@ class Clock:
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
-
-
-@pytest.fixture
-def store(engine: Engine, firewall: Firewall, clock: Clock) -> Store:
-    return Store(Database(engine, firewall=firewall, clock=clock))
 
 
 @pytest.fixture

@@ -81,11 +81,6 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def store(engine: Engine, firewall: Firewall, clock: Clock) -> Store:
-    return Store(Database(engine, firewall=firewall, clock=clock))
-
-
-@pytest.fixture
 def org(store: Store, fast_kdf: KdfParams) -> NewOrganisation:
     with store.db.transaction() as session:
         return create_organisation(
