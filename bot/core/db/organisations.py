@@ -201,6 +201,9 @@ def grant_missing_keys(
     admin, staff = prove_admin(session, by), staff_by_login(session, to.login)
     if admin.organisation_id != staff.organisation_id:
         raise AccountError("only an admin of the same organisation can grant keys")
+    if staff.disabled_at is not None:
+        # After a removal and rotation the new key goes to the remaining staff only.
+        raise AccountError("that staff member is disabled")
     _require_passphrase(staff, to.passphrase, "that is not the staff member's passphrase")
     held = set(
         session.scalars(select(WrappedKey.key_id).where(WrappedKey.staff_id == staff.id)).all()
