@@ -16,11 +16,13 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from bot.core.db.models import SignInThrottle
 
-# Failures older than this are forgotten: a typo last week costs nothing today.
+# Failures older than this are forgotten: a typo last week costs nothing today. Longer than
+# every cap, so a forgotten row never still holds a wait.
 FORGET_AFTER = timedelta(hours=1)
 
 
@@ -55,6 +57,11 @@ def wait_seconds(session: Session, counted: dict[str, Rule], now: datetime) -> i
 
 
 def count_failure(session: Session, counted: dict[str, Rule], now: datetime) -> None:
+    # Rows an hour old are spent (every cap is shorter): drop them, so random login names tried
+    # by a stranger do not pile up. Only a failure pays for this, never a sign-in.
+    session.execute(
+        delete(SignInThrottle).where(SignInThrottle.last_failure_at < now - FORGET_AFTER)
+    )
     for digest, rule in counted.items():
         row = session.get(SignInThrottle, digest)
         if row is None:
