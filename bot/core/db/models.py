@@ -150,8 +150,8 @@ class Staff(Base):
     # Raised by "sign out everywhere" and password resets: older sessions stop working.
     session_version: Mapped[int] = mapped_column(Integer, default=0)
     # Migration 0007: set when an admin disables or removes this person; no sign-in after it.
-    # ``failed_sign_ins`` and ``locked_until`` above are no longer written (the lockout became
-    # ``SignInThrottle``'s delays) and stay only so a downgrade finds them.
+    # ``failed_sign_ins`` and ``locked_until`` above are no longer read (the lockout became
+    # ``SignInThrottle``'s delays); enrolment still zeroes them, so a downgrade finds no lock.
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect, select
 
 from bot.core.crypto import KdfParams, WrongPassphraseError, verify_staff_password
 from bot.core.db.audit import SYSTEM
@@ -31,6 +35,8 @@ from bot.core.db.staff_lifecycle import (
 )
 from bot.core.report_fields import Urgency
 from tests.support_cases import open_case
+
+ROOT = Path(__file__).resolve().parents[3]
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
 ADMIN = Credentials("root", "root violet harbour 1")
@@ -138,3 +144,24 @@ def test_a_new_passphrase_rewraps_every_key_and_keeps_the_cost(
         assert bea.password_hash is not None and verify_staff_password(new, bea.password_hash)
         assert f"m={fast_kdf.memory_cost_kib}," in bea.password_hash
         assert bea.session_version == version + 1 and bea.totp_last_step == 7
+
+
+def test_migration_0007_downgrades_without_losing_anyones_keys(
+    engine: Engine, db: Database, org: NewOrganisation
+) -> None:
+    """On SQLite a dropped column copies the staff table; the copy must not cascade into the
+    wrapped keys that reference it."""
+    config = Config(str(ROOT / "alembic.ini"))
+    below = ScriptDirectory.from_config(config).get_revision("0007").down_revision
+    assert isinstance(below, str)
+    with db.transaction() as session:
+        held = len(session.scalars(select(WrappedKey)).all())
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, below)
+        assert "disabled_at" not in {c["name"] for c in inspect(connection).get_columns("staff")}
+        assert "sign_in_throttle" not in inspect(connection).get_table_names()
+        command.upgrade(config, "head")
+    with db.transaction() as session:
+        assert len(session.scalars(select(WrappedKey)).all()) == held > 0
+        assert staff_by_login(session, WORKER.login).disabled_at is None

@@ -35,5 +35,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("sign_in_throttle")
-    with op.batch_alter_table("staff") as batch:
-        batch.drop_column("disabled_at")
+    # Not a batch: on SQLite that copies ``staff`` and drops the original, and with foreign keys
+    # on, the drop cascades into ``wrapped_keys`` (tested). SQLite 3.35+ drops a plain column in
+    # place, as PostgreSQL does.
+    op.drop_column("staff", "disabled_at")
