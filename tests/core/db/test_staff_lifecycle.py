@@ -120,6 +120,18 @@ def test_only_the_admin_may_disable_or_remove(
         assert staff_by_login(session, STAYING.login).disabled_at is None
 
 
+def test_a_disabled_admin_can_no_longer_act_as_admin(
+    db: Database, org: NewOrganisation, fast_kdf: KdfParams
+) -> None:
+    second = Credentials("dot", "dot silver heron 30")
+    with db.transaction() as session:
+        add_staff_member(session, ADMIN, second, Role.ADMIN, NOW, kdf=fast_kdf)
+        disable_staff(session, ADMIN, second.login, NOW)
+        with pytest.raises(AccountError):
+            disable_staff(session, second, ADMIN.login, NOW)
+        assert staff_by_login(session, ADMIN.login).disabled_at is None
+
+
 def test_an_admin_of_another_organisation_cannot_remove(
     db: Database, org: NewOrganisation, fast_kdf: KdfParams
 ) -> None:
