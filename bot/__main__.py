@@ -76,6 +76,14 @@ def _add_console_commands(commands: argparse._SubParsersAction[argparse.Argument
     grant = actions.add_parser("grant-keys", help="wrap newer keys for someone absent at rotation")
     grant.add_argument("--by", required=True, help="the admin's login name")
     grant.add_argument("--login", required=True)
+    for verb, summary in (
+        ("disable", "stop someone signing in; their sessions end at once"),
+        ("enable", "let a disabled (not removed) staff member sign in again"),
+        ("remove", "disable, and delete their key copies and credentials (then rotate-keys)"),
+    ):
+        lifecycle = actions.add_parser(verb, help=summary)
+        lifecycle.add_argument("--by", required=True, help="the admin's login name")
+        lifecycle.add_argument("--login", required=True)
     coverage = actions.add_parser(
         "coverage", help="declare the nations, regions, languages and help the organisation covers"
     )

@@ -2,8 +2,9 @@
 
 Secrets (passphrases, the recovery code) are asked for without echo on a terminal and read one
 per line from standard input otherwise, never taken from the command line, where they would
-land in the shell history and ``/proc``. Recovery codes and TOTP enrolment URIs are printed
-once and stored nowhere in clear.
+land in the shell history and ``/proc``. A passphrase being chosen is checked for strength first
+(``bot.core.passphrase_strength``). Recovery codes and TOTP enrolment URIs are printed once and
+stored nowhere in clear. ``disable``, ``enable`` and ``remove`` are ``bot.core.db.staff_lifecycle``.
 """
 
 from __future__ import annotations
@@ -34,8 +35,15 @@ from bot.core.db.organisations import (
     rotate_keys,
 )
 from bot.core.db.routing import KEEP, Coverage, CoverageUpdate, set_organisation_coverage
+from bot.core.db.staff_lifecycle import disable_staff, enable_staff, remove_staff
+from bot.core.passphrase_strength import require_strong_passphrase
 
 Ask = Callable[[str], str]
+LIFECYCLE = ("disable", "enable", "remove")
+REMOVAL_ADVICE = (
+    "They may still know what they read and may have kept a copy of the organisation key: run "
+    "`staff rotate-keys`, then `staff grant-keys` for each remaining member."
+)
 
 
 def ask_secret(prompt: str) -> str:
@@ -59,19 +67,20 @@ def run_staff_command(
     now = datetime.now(timezone.utc)
     with db.transaction() as session:
         if args.action == "create-organisation":
-            admin = Credentials(args.admin, ask(f"Passphrase for {args.admin}: "))
+            admin = Credentials(args.admin, _new_passphrase(ask, f"Passphrase for {args.admin}: "))
             created = create_organisation(session, args.name, admin, now, kdf=kdf)
             print(f"organisation {args.name}: {created.organisation_id}", file=out)
             print(f"RECOVERY CODE (shown once, keep it offline): {created.recovery_code}", file=out)
             _print_enrolment(created.admin, out)
         elif args.action == "add":
             by = Credentials(args.by, ask(f"Passphrase for {args.by}: "))
-            new = Credentials(args.login, ask(f"New passphrase for {args.login}: "))
+            chosen = _new_passphrase(ask, f"New passphrase for {args.login}: ")
+            new = Credentials(args.login, chosen)
             role = Role(args.role)
             _print_enrolment(add_staff_member(session, by, new, role, now, kdf=kdf), out)
         elif args.action == "reset-password":
             code = ask("Recovery code: ")
-            passphrase = ask(f"New passphrase for {args.login}: ")
+            passphrase = _new_passphrase(ask, f"New passphrase for {args.login}: ")
             _print_enrolment(
                 reset_password(session, args.login, code, passphrase, now, kdf=kdf), out
             )
@@ -81,12 +90,37 @@ def run_staff_command(
             print(f"new organisation key {key_id}; run `staff grant-keys` for the others", file=out)
         elif args.action == "coverage":
             _declare_coverage(session, args, ask, now, out)
+        elif args.action in LIFECYCLE:
+            _change_lifecycle(session, args, ask, now, out)
         else:
             by = Credentials(args.by, ask(f"Passphrase for {args.by}: "))
             to = Credentials(args.login, ask(f"Passphrase of {args.login}: "))
             granted = grant_missing_keys(session, by, to, now, kdf=kdf)
             print(f"{granted} key(s) wrapped for {args.login}", file=out)
     return 0
+
+
+def _new_passphrase(ask: Ask, prompt: str) -> str:
+    """A passphrase a person is choosing now: refused before any work if it is weak."""
+    passphrase = ask(prompt)
+    require_strong_passphrase(passphrase)
+    return passphrase
+
+
+def _change_lifecycle(
+    session: Session, args: argparse.Namespace, ask: Ask, now: datetime, out: TextIO
+) -> None:
+    by = Credentials(args.by, ask(f"Passphrase for {args.by}: "))
+    if args.action == "disable":
+        disable_staff(session, by, args.login, now)
+        print(f"{args.login} is disabled; their sessions have ended", file=out)
+    elif args.action == "enable":
+        enable_staff(session, by, args.login, now)
+        print(f"{args.login} can sign in again", file=out)
+    else:
+        deleted = remove_staff(session, by, args.login, now)
+        print(f"{args.login} is removed; {deleted} wrapped key(s) deleted", file=out)
+        print(REMOVAL_ADVICE, file=out)
 
 
 def _print_enrolment(enrolment: Enrolment, out: TextIO) -> None:

@@ -9,8 +9,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from bot.console import accounts, directory_pages, stats
+from bot.console import account_pages, accounts, directory_pages, stats
+from bot.console.account_pages import BUSY, client_address, refusal_message, refusal_status
 from bot.console.cases import OUTCOMES
+from bot.console.kdf_pool import KdfPoolBusyError
 from bot.console.report_view import report_answers
 from bot.console.web import Console, CsrfRefusedError, new_csrf_token
 from bot.core.db.audit import verify_chain
@@ -46,27 +48,33 @@ async def sign_in(request: Request) -> Response:
     expected, offered = request.cookies.get(console.sign_in_cookie), form.get("csrf")
     if not (expected and isinstance(offered, str) and hmac.compare_digest(expected, offered)):
         raise CsrfRefusedError("missing or wrong CSRF token")
-    with console.db.transaction() as db:
-        signed_in = accounts.sign_in(
-            db,
+    try:
+        # Argon2id runs on a pool thread: the event loop keeps serving everyone else's pages.
+        result = await console.kdf_pool.run(
+            _sign_in_work,
+            console,
             str(form.get("login", "")).strip().lower(),
             str(form.get("passphrase", "")),
             str(form.get("code", "")),
-            console.clock(),
+            client_address(request),
         )
-    if signed_in is None:
-        message = (
-            "Sign-in failed: check your login name, passphrase and the current code. "
-            f"After {accounts.MAX_FAILED_SIGN_INS} failed tries the account is locked for "
-            "15 minutes."
-        )
-        return _sign_in_form(request, message, 401)
-    session = console.sessions.start(signed_in, console.clock())
+    except KdfPoolBusyError:
+        return _sign_in_form(request, BUSY, 503)
+    if isinstance(result, accounts.Refused):
+        return _sign_in_form(request, refusal_message(result), refusal_status(result))
+    session = console.sessions.start(result, console.clock())
     response = _see_other("/")
     lifetime = int(console.sessions.lifetime.total_seconds())
     console.set_cookie(response, console.session_cookie, session.token, lifetime)
     console.delete_cookie(response, console.sign_in_cookie)
     return response
+
+
+def _sign_in_work(
+    console: Console, login: str, passphrase: str, code: str, address: str | None
+) -> accounts.SignedIn | accounts.Refused:
+    with console.db.transaction() as db:
+        return accounts.sign_in(db, login, passphrase, code, console.clock(), address=address)
 
 
 async def sign_out(request: Request) -> Response:
@@ -178,4 +186,5 @@ def routes() -> list[Route]:
         Route("/statistics.csv", statistics_csv, methods=["GET"]),
         Route("/audit", audit_page, methods=["GET", "POST"]),
         *directory_pages.routes(),
+        *account_pages.routes(),
     ]

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from bot.console.cases import CaseNotFoundError, Cases
+from bot.console.kdf_pool import KdfPool
 from bot.console.sessions import ConsoleSession, SessionRegistry
 from bot.core.db.database import Database
 from bot.core.db.models import Staff
@@ -76,17 +77,24 @@ class Console:
         self.session_cookie = prefix + SESSION_COOKIE
         self.sign_in_cookie = prefix + SIGN_IN_CSRF_COOKIE
         self.sessions = SessionRegistry(idle, lifetime)
+        # Argon2id off the event loop, at most two at once (see bot.console.kdf_pool).
+        self.kdf_pool = KdfPool()
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
 
     def current(self, request: Request) -> ConsoleSession:
-        """The live session, after checking it was not revoked from another process."""
+        """The live session, after checking it was not revoked from another process (sign out
+        everywhere, a passphrase change, or an admin disabling or removing the person)."""
         token = request.cookies.get(self.session_cookie)
         session = self.sessions.get(token, self.clock())
         if session is None:
             raise SignInRequiredError("sign in")
         with self.db.transaction() as db:
             staff = db.get(Staff, session.staff_id)
-            if staff is None or staff.session_version != session.version:
+            if (
+                staff is None
+                or staff.session_version != session.version
+                or staff.disabled_at is not None
+            ):
                 self.sessions.end(session.token)
                 raise SignInRequiredError("sign in")
         return session

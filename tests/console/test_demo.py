@@ -43,7 +43,7 @@ def test_the_demo_caseworker_signs_in_with_the_printed_details(
         signed_in = accounts.sign_in(
             session, worker.login, worker.passphrase, demo_totp_code(worker, time.time()), now
         )
-    assert signed_in is not None and signed_in.role is Role.CASEWORKER
+    assert isinstance(signed_in, accounts.SignedIn) and signed_in.role is Role.CASEWORKER
     assert signed_in.keys, "the caseworker holds the organisation's key"
     assert seed_demo_organisation(settings, kdf=fast_kdf) is None
     assert demo_account(settings).passphrase == worker.passphrase

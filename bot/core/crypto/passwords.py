@@ -174,6 +174,11 @@ def verify_staff_password(password: str, encoded: str) -> bool:
     return True
 
 
+def staff_password_kdf(encoded: str) -> KdfParams:
+    """The Argon2id cost a stored hash was made with, so a re-wrap can keep it."""
+    return _phc_params(encoded)
+
+
 def _phc_params(encoded: str) -> KdfParams:
     # A hash edited in the database must not make a sign-in allocate unbounded memory.
     try:
@@ -216,11 +221,15 @@ def accepted_totp_step(secret: bytes, code: str, unix_time: float, last_step: in
     """
     now_step = int(unix_time) // TOTP_STEP_SECONDS
     candidate = code.strip().encode("ascii", "replace")
+    accepted = None
+    # Every step is computed and compared, matching or not, so how long a refusal takes does
+    # not say how near the code came (the caller spends one Argon2id either way, too).
     for step in range(now_step - _TOTP_DRIFT_STEPS, now_step + _TOTP_DRIFT_STEPS + 1):
         expected = _totp(secret).generate(step * TOTP_STEP_SECONDS)
-        if step > last_step and hmac.compare_digest(expected, candidate):
-            return step
-    return None
+        matches = hmac.compare_digest(expected, candidate)
+        if matches and step > last_step and accepted is None:
+            accepted = step
+    return accepted
 
 
 def _totp(secret: bytes) -> TOTP:

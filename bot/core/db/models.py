@@ -149,6 +149,22 @@ class Staff(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Raised by "sign out everywhere" and password resets: older sessions stop working.
     session_version: Mapped[int] = mapped_column(Integer, default=0)
+    # Migration 0007: set when an admin disables or removes this person; no sign-in after it.
+    # ``failed_sign_ins`` and ``locked_until`` above are no longer read (the lockout became
+    # ``SignInThrottle``'s delays); enrolment still zeroes them, so a downgrade finds no lock.
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins per subject (migration 0007): a login name or a client address, stored as
+    the SHA-256 of ``login:…`` or ``address:…`` so the table lists neither in clear."""
+
+    __tablename__ = "sign_in_throttle"
+
+    subject: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class WrappedKey(Base):

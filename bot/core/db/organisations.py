@@ -79,13 +79,14 @@ def actor_for(staff: Staff) -> Actor:
 
 
 def prove_admin(session: Session, by: Credentials) -> Staff:
-    """The admin whose passphrase was typed at the server; refuses anyone else.
+    """The admin whose passphrase was typed at the server; refuses anyone else, and a disabled
+    admin.
 
     Every admin act goes through this; the organisation is always the admin's own, so one
     admin cannot change another partner.
     """
     admin = staff_by_login(session, by.login)
-    if admin.role is not Role.ADMIN:
+    if admin.role is not Role.ADMIN or admin.disabled_at is not None:
         raise AccountError("only an admin can do that")
     _require_passphrase(admin, by.passphrase, "that is not the admin's passphrase")
     return admin
@@ -201,6 +202,9 @@ def grant_missing_keys(
     admin, staff = prove_admin(session, by), staff_by_login(session, to.login)
     if admin.organisation_id != staff.organisation_id:
         raise AccountError("only an admin of the same organisation can grant keys")
+    if staff.disabled_at is not None:
+        # After a removal and rotation the new key goes to the remaining staff only.
+        raise AccountError("that staff member is disabled")
     _require_passphrase(staff, to.passphrase, "that is not the staff member's passphrase")
     held = set(
         session.scalars(select(WrappedKey.key_id).where(WrappedKey.staff_id == staff.id)).all()
