@@ -22,7 +22,8 @@ from bot.core.locale import catalogue
 from bot.core.safety import SafetySignal
 from bot.frontdoor import telegram_render as say
 from bot.frontdoor.delivery_faults import MAX_MESSAGE_CHARS, split_for_telegram
-from bot.frontdoor.frontend_core import GREET_PAYLOAD, FrontEndCore
+from bot.frontdoor.frontend_core import GREET_PAYLOAD
+from bot.frontdoor.receipt_turns import ReceiptTurns
 
 __all__ = ["GREET_PAYLOAD", "SPLIT_AT", "FrontEnd"]
 
@@ -32,7 +33,7 @@ logger = logging.getLogger(__name__)
 SPLIT_AT = MAX_MESSAGE_CHARS - 96
 
 
-class FrontEnd(FrontEndCore):
+class FrontEnd(ReceiptTurns):
     """Handlers for the PTB Application plus the two background duties: queue and outbox."""
 
     # --- updates -------------------------------------------------------------------------
@@ -41,16 +42,22 @@ class FrontEnd(FrontEndCore):
         message, user = update.effective_message, update.effective_user
         if message is None or user is None or message.text is None:
             return
-        self.remember(message.chat_id, message.message_id, message.date.timestamp())
         pseudonym, chat_id = self.pseudonym(user.id), message.chat_id
-        texts = self.texts(chat_id)
         command = say.command_of(message.text)
+        if command == "resume":
+            # Never on the exit trail: it is deleted at once, and its words go nowhere else.
+            await self.resume(context.bot, message, pseudonym)
+            return
+        self.remember(message.chat_id, message.message_id, message.date.timestamp())
+        texts = self.texts(chat_id)
         if command == "exit":
             await self.quick_exit(context.bot, chat_id, pseudonym)
         elif command == "forget":
             await self.send(
                 context.bot, chat_id, texts.say("forget_question"), say.forget_keyboard(texts)
             )
+        elif command == "receipt":
+            await self.give_receipt(context.bot, chat_id, pseudonym)
         elif command == "help":
             await self.send(context.bot, chat_id, texts.say("help"))
         elif command in {"start", "language"}:

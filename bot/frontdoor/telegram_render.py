@@ -28,7 +28,7 @@ SHORT_PREFIX = "#"
 _SHORT_ID_HEX = 24
 # The command menu (setMyCommands). Anyone holding the phone can open it, so every description
 # is short and says nothing about abuse or reporting.
-COMMANDS = ("start", "exit", "help", "forget", "language")
+COMMANDS = ("start", "exit", "help", "forget", "language", "receipt", "resume")
 
 
 def menu(texts: Catalogue) -> tuple[BotCommand, ...]:
@@ -52,6 +52,13 @@ def command_of(text: str) -> str | None:
         return None
     name = match["name"].lower()
     return name if name in COMMANDS else None
+
+
+def command_argument(text: str) -> str:
+    """What follows the command ("/resume apple bread" gives "apple bread"); "" when nothing
+    does or the text starts with no command."""
+    match = _COMMAND.match(text.strip())
+    return "" if match is None else text.strip()[match.end() :].strip()
 
 
 def neutralise(text: str) -> str:

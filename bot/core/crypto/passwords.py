@@ -147,6 +147,37 @@ def _recovery_bytes(code: str) -> bytes:
     return "".join(code.split()).replace("-", "").upper().encode("ascii", "replace")
 
 
+# --- The person's receipt (``bot.core.db.receipts``): random words, only slowly hashed. ---
+
+# Fixed, because a receipt is found by its hash and no account is known before it is: its words
+# carry 77 random bits, so a per-row salt would add nothing against precomputed tables.
+_RECEIPT_SALT = b"lantern.person-receipt.v1"
+
+
+def hash_receipt_for_lookup(receipt: str, kdf_params: KdfParams = PRODUCTION_KDF) -> str:
+    """Argon2id of the (already normalised) receipt, hex: what is stored, and what is looked up.
+    Nobody can read the receipt back from it; guessing costs one Argon2id run per try."""
+    _check_kdf(kdf_params)
+    return _derive(_passphrase_bytes(receipt), _RECEIPT_SALT, kdf_params).hex()
+
+
+def kdf_params_token(params: KdfParams) -> str:
+    """The cost as a short token stored beside a receipt hash, so the cost can be raised later."""
+    _check_kdf(params)
+    return f"m={params.memory_cost_kib},t={params.iterations},p={params.lanes}"
+
+
+def kdf_params_from_token(token: str) -> KdfParams:
+    """The cost a stored token names; an edited token must not allocate unbounded memory."""
+    try:
+        fields = dict(item.split("=", 1) for item in token.split(","))
+        params = KdfParams(int(fields["m"]), int(fields["t"]), int(fields["p"]))
+    except (KeyError, ValueError) as error:
+        raise KeyFormatError("a stored receipt cost is malformed") from error
+    _check_kdf(params)
+    return params
+
+
 # --- Staff sign-in for the console: password hashes and the TOTP second factor. ---
 
 TOTP_DIGITS = 6

@@ -20,6 +20,7 @@ from bot.core.db.models import (
     OutboxMessage,
     ThreadMessage,
 )
+from bot.core.db.receipt_models import Receipt
 
 __all__ = ["ErasureResult", "PurgeResult", "erase_pseudonym", "purge_expired"]
 
@@ -49,8 +50,9 @@ def erase_pseudonym(session: Session, pseudonym: str, *, now: datetime) -> Erasu
     _delete_handoffs(session, drafts)
     withdrawn = [h for h in handoffs if h.status is not HandoffStatus.DRAFT]
     for handoff in withdrawn:
-        # Notes are about what the person said: they go with the person's words.
-        for sealed in (ThreadMessage, CaseNote):
+        # Notes are about what the person said: they go with the person's words; a receipt
+        # would lead back to a case that is over.
+        for sealed in (ThreadMessage, CaseNote, Receipt):
             session.execute(delete(sealed).where(sealed.handoff_id == handoff.id))
         handoff.status = HandoffStatus.WITHDRAWN
         handoff.sealed_report = handoff.pseudonym = handoff.claimed_by = None
@@ -104,6 +106,6 @@ def _deleted(session: Session, statement: Delete) -> int:
 def _delete_handoffs(session: Session, handoff_ids: list[str]) -> None:
     # Explicit child deletes: cascades differ between SQLite connections and PostgreSQL.
     if handoff_ids:
-        for sealed in (ThreadMessage, CaseNote):
+        for sealed in (ThreadMessage, CaseNote, Receipt):
             session.execute(delete(sealed).where(sealed.handoff_id.in_(handoff_ids)))
         session.execute(delete(Handoff).where(Handoff.id.in_(handoff_ids)))

@@ -300,5 +300,6 @@ class AuditEntry(Base):
     entry_hash: Mapped[str] = mapped_column(String(HASH_HEX_CHARS), unique=True)
 
 
-# The front end's tables live in their own module; importing it here puts them in Base.metadata.
-from bot.core.db import frontdoor_models  # noqa: E402, F401
+# The front end's and the receipt's tables live in their own modules; importing them here puts
+# them in Base.metadata.
+from bot.core.db import frontdoor_models, receipt_models  # noqa: E402, F401

@@ -11,16 +11,25 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 
-from bot.core.crypto import FrontEndKey
-from bot.core.db import erasure, handoffs, relay
+from bot.core.crypto import (
+    PRODUCTION_KDF,
+    FrontEndKey,
+    KdfParams,
+    hash_receipt_for_lookup,
+    kdf_params_from_token,
+    kdf_params_token,
+)
+from bot.core.db import erasure, handoffs, receipts, relay
 from bot.core.db.audit import PERSON
 from bot.core.db.database import Database, StoreError
 from bot.core.db.erasure import ErasureResult, PurgeResult
 from bot.core.db.handoffs import HandoffFields
 from bot.core.db.migrations import create_engine_for
 from bot.core.db.models import Author, Undeliverable
+from bot.core.db.receipts import ResumeOutcome
 from bot.core.db.relay import Delivery
 from bot.core.db.routing import RoutingNeed, route_handoff
+from bot.core.receipts import new_receipt, normalise_receipt
 
 __all__ = [
     "Database",
@@ -28,6 +37,7 @@ __all__ = [
     "ErasureResult",
     "HandoffFields",
     "PurgeResult",
+    "ResumeOutcome",
     "Store",
     "StoreError",
     "create_engine_for",
@@ -37,8 +47,10 @@ __all__ = [
 class Store:
     """The person's side of a case, each method one transaction with its audit entries."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, receipt_kdf: KdfParams = PRODUCTION_KDF) -> None:
         self.db = db
+        # The cost new receipts are hashed with; tests pass a cheap one.
+        self.receipt_kdf = receipt_kdf
 
     def share_report(
         self,
@@ -115,3 +127,44 @@ class Store:
             return erasure.purge_expired(
                 session, now=now or self.db.now(), draft_days=draft_days, closed_days=closed_days
             )
+
+    def issue_receipt_for_person(self, pseudonym: str) -> str | None:
+        """New receipt words for the person's answerable case, for their eyes only: returned
+        once, stored only as a slow hash, replacing the case's earlier receipt. None when the
+        person has no open case to come back to."""
+        with self.db.transaction() as session:
+            if relay.answerable_case(session, pseudonym) is None:
+                return None
+        words = new_receipt()
+        # Hashed outside any transaction: Argon2id takes a while and holds no lock.
+        lookup_hash = hash_receipt_for_lookup(words, self.receipt_kdf)
+        with self.db.transaction() as session:
+            issued = receipts.issue_receipt(
+                session,
+                pseudonym,
+                lookup_hash,
+                kdf_params_token(self.receipt_kdf),
+                now=self.db.now(),
+            )
+        return words if issued is not None else None
+
+    def resume_case(
+        self, pseudonym: str, typed: str, chat_id: int, key: FrontEndKey, ttl: timedelta
+    ) -> ResumeOutcome:
+        """``/resume <words>``: within the limit, join this account to the receipt's case and
+        keep its chat link (sealed) so the caseworker's replies reach it."""
+        with self.db.transaction() as session:
+            if not receipts.count_try(session, pseudonym, now=self.db.now()):
+                return ResumeOutcome.TOO_MANY
+            costs = receipts.receipt_costs(session) or [kdf_params_token(self.receipt_kdf)]
+        words = normalise_receipt(typed)
+        # Every cost is tried whatever was typed: a wrong receipt takes as long as a right one.
+        hashes = {
+            cost: hash_receipt_for_lookup(words, kdf_params_from_token(cost)) for cost in costs
+        }
+        with self.db.transaction() as session:
+            now = self.db.now()
+            if receipts.rejoin_case(session, pseudonym, hashes, now=now) is None:
+                return ResumeOutcome.REFUSED
+            relay.remember_chat(session, pseudonym, chat_id, key, ttl, now=now)
+        return ResumeOutcome.RESUMED
