@@ -26,6 +26,8 @@ DOMAIN_DIR = ROOT / "domain"
 POSTGRES_URL = os.environ.get(
     "LANTERN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+# The audit chain's key for the migrated test databases (tests/conftest.py); not a secret.
+TEST_AUDIT_KEY = b"lantern test audit key, not a secret, 32+ bytes"
 # Debian's package, launched by path: a browser download cannot work on these machines.
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps dialling Google on a closed network.

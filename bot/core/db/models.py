@@ -269,7 +269,7 @@ class DirectoryEntry(Base):
 
 
 class AuditEntry(Base):
-    """One link of the hash chain; ``prev_hash`` is unique so the chain cannot fork."""
+    """One link of the keyed hash chain; ``prev_hash`` is unique so the chain cannot fork."""
 
     __tablename__ = "audit_log"
 
@@ -282,6 +282,12 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(HASH_HEX_CHARS), unique=True)
     entry_hash: Mapped[str] = mapped_column(String(HASH_HEX_CHARS), unique=True)
+    # Migration 0008: whose entry it is (a plain id, so /audit shows each organisation its own),
+    # the digest the keyed link covers (null on the unkeyed entries from before), and whether
+    # the entry was pruned to its links when its case went.
+    organisation_id: Mapped[str | None] = mapped_column(String(ID_CHARS), index=True)
+    content_digest: Mapped[str | None] = mapped_column(String(HASH_HEX_CHARS))
+    pruned: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 # The front end's tables live in their own module; importing it here puts them in Base.metadata.
