@@ -224,16 +224,23 @@ def verify_chain(session: Session) -> VerificationResult:
     return VerificationResult(True, checked, unkeyed_entries=unkeyed)
 
 
-def prune_case_entries(session: Session, object_ids: Collection[str]) -> int:
-    """Strip the entries about these records to their links: the chain still verifies, and a
-    stolen database no longer shows who did what to the case, or when beyond the day."""
+def prune_case_entries(
+    session: Session, object_ids: Collection[str], *, actor_role: str | None = None
+) -> int:
+    """Strip the entries about these records (only those by ``actor_role``, if given) to their
+    links: the chain still verifies, and a stolen database no longer shows who did what to the
+    case, or when beyond the day. Unkeyed entries from before 0008 cannot be pruned: their old
+    links cover every field."""
     if not object_ids:
         return 0
-    entries = session.scalars(
+    query = (
         select(AuditEntry)
         .where(AuditEntry.object_id.in_(list(object_ids)))
         .where(AuditEntry.content_digest.is_not(None))
-    ).all()
+    )
+    if actor_role is not None:
+        query = query.where(AuditEntry.actor_role == actor_role)
+    entries = session.scalars(query).all()
     for entry in entries:
         entry.actor_role, entry.actor_id, entry.action = SYSTEM.role, None, PRUNED
         entry.object_id, entry.detail, entry.pruned = None, {}, True
