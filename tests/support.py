@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import yaml
 from bot.console.demo import seed_demo_organisation
 from bot.core.config import Settings
 from bot.core.db.local_setup import create_local_setup
+from bot.core.private_files import write_private_file
 
 ROOT = Path(__file__).resolve().parents[1]
 # A test run must leave the tree clean, so screenshots go to the ignored var/ unless the README's
@@ -66,3 +68,10 @@ def set_up_local_run(settings: Settings) -> None:
     """What `make keys` does: the keys, the schema and the demo charity with its two staff."""
     create_local_setup(settings)
     seed_demo_organisation(settings)
+
+
+def with_audit_key(settings: Settings) -> Settings:
+    """Settings whose audit key file exists, as ``make keys`` leaves it (tests that skip it)."""
+    if not settings.audit_key_file.exists():
+        write_private_file(settings.audit_key_file, secrets.token_hex(32))
+    return settings

@@ -423,3 +423,29 @@ def test_purge_prunes_the_audit_entries_of_the_cases_it_deletes(
         result = verify_chain(session)
     assert closed not in named and still_open in named
     assert result.ok
+
+
+def test_a_stolen_database_shows_only_the_day_a_case_closed_or_a_message_arrived(
+    store: Store, org: NewOrganisation, admin: Actor, clock: Clock, engine: Engine
+) -> None:
+    """Given a case closed and a reply delivered at 23:41, Then the raw columns read midnight of
+    that day: retention needs no more, and the exact time would tell when the person was
+    reachable."""
+    clock.now = clock.now.replace(hour=23, minute=41, second=7)
+    closed = submit(store, org)
+    set_status(store.db, closed, HandoffStatus.CLOSED, admin)
+    key = FrontEndKey.generate()
+    delivered = enqueue(store.db, PERSON, "reply:1", MARKER, key, by=admin)
+    store.mark_delivered(delivered)
+
+    with engine.connect() as connection:
+        raw = connection.execute(
+            text(
+                "SELECT h.closed_at, o.delivered_at FROM handoffs h, outbox o "
+                "WHERE h.id = :case AND o.id = :message"
+            ),
+            {"case": closed, "message": delivered},
+        ).one()
+
+    # SQLite returns text, PostgreSQL a datetime: compare them as text to the second.
+    assert [str(value)[:19] for value in raw] == ["2026-11-01 00:00:00"] * 2
