@@ -5,11 +5,15 @@ the chain whole."""
 from __future__ import annotations
 
 import io
+import uuid
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select, text
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session
 
@@ -33,13 +37,15 @@ from bot.core.db.audit_checkpoint import (
     run_verify_command,
     take_checkpoint,
 )
-from bot.core.db.audit_key import AuditKeyMissingError
+from bot.core.db.audit_key import AuditKeyMissingError, use_audit_key
 from bot.core.db.migrations import create_engine_for
 from bot.core.db.models import AuditEntry, Organisation, Role, Staff
+from tests.support import POSTGRES_URL, ROOT, TEST_AUDIT_KEY
 
 STAFF_ID = "5" * 32
 CASE_ID = "c" * 32
 START = datetime(2026, 11, 1, 12, 0, 0, 123456, tzinfo=timezone.utc)
+MIGRATIONS = ROOT / "bot" / "core" / "db" / "migrations"
 
 
 def fill(engine: Engine, entries: int = 5) -> None:
@@ -292,3 +298,93 @@ def _write_unkeyed_entries(engine: Engine, count: int) -> Engine:
             session.add(entry)
             session.flush()
     return engine
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def engine_at_0005(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An empty database migrated only to 0005, as a deployment is before this change."""
+    if request.param == "sqlite":
+        engine = create_engine_for(f"sqlite:///{tmp_path / 'old.db'}")
+        _upgrade(engine, "0005")
+        use_audit_key(engine, TEST_AUDIT_KEY)
+        yield engine
+        engine.dispose()
+        return
+    schema = f"lantern_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = create_engine(POSTGRES_URL, connect_args={"options": f"-c search_path={schema}"})
+    try:
+        _upgrade(engine, "0005")
+        use_audit_key(engine, TEST_AUDIT_KEY)
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def test_upgrading_a_log_with_entries_keeps_them_and_fills_their_organisation(
+    engine_at_0005: Engine,
+) -> None:
+    """Given a 0005 database whose log holds an admin's unkeyed entry, When it is upgraded and
+    the next entry written, Then the old entry keeps its link and gains its organisation, the
+    keyed chain begins with its marker, and the whole log verifies."""
+    org_id, staff_id = "1" * 32, "2" * 32
+    old = AuditEntry(
+        created_at=START,
+        actor_role="admin",
+        actor_id=staff_id,
+        action="console.sign_in",
+        object_id=staff_id,
+        detail={},
+        prev_hash="0" * 64,
+    )
+    with engine_at_0005.begin() as connection:
+        connection.execute(
+            text("INSERT INTO organisations (id, name, created_at) VALUES (:id, 'A', :at)"),
+            {"id": org_id, "at": START.replace(tzinfo=None)},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO staff (id, organisation_id, role, created_at, totp_last_step, "
+                "failed_sign_ins, session_version) VALUES (:id, :org, 'admin', :at, 0, 0, 0)"
+            ),
+            {"id": staff_id, "org": org_id, "at": START.replace(tzinfo=None)},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO audit_log (created_at, actor_role, actor_id, action, object_id, "
+                "detail, prev_hash, entry_hash) VALUES (:at, 'admin', :staff, "
+                "'console.sign_in', :staff, '{}', :prev, :hash)"
+            ),
+            {
+                "at": START.replace(tzinfo=None),
+                "staff": staff_id,
+                "prev": "0" * 64,
+                "hash": unkeyed_hash(old),
+            },
+        )
+
+    _upgrade(engine_at_0005, "head")
+    fill(engine_at_0005, 1)
+
+    with Session(engine_at_0005) as session:
+        rows = session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
+        result = verify_chain(session)
+        assert [(row.action, row.organisation_id) for row in rows] == [
+            ("console.sign_in", org_id),
+            (KEYED_START, None),
+            ("handoff.read", None),
+        ]
+    assert result.ok and result.unkeyed_entries == 1
+
+
+def _upgrade(engine: Engine, revision: str) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
