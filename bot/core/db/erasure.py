@@ -104,13 +104,19 @@ def _withdraw(handoff: Handoff, now: datetime) -> None:
     that the person withdrew it. Their fixed-choice answers go now, not at retention."""
     handoff.status = HandoffStatus.WITHDRAWN
     handoff.sealed_report = handoff.pseudonym = handoff.claimed_by = None
-    handoff.updated_at = handoff.closed_at = now
-    handoff.created_at = handoff.created_at.replace(hour=0, minute=0, second=0, microsecond=0)
+    # Only the day of sharing and of withdrawal: the exact times would say when the person was
+    # online, and retention counts days.
+    handoff.updated_at = handoff.closed_at = _day(now)
+    handoff.created_at = _day(handoff.created_at)
     # The column cannot be null (its CHECK would mean rebuilding the table): the lowest level,
     # which statistics do not count for a withdrawn case.
     handoff.urgency = Urgency.STANDARD
     handoff.abuse_kinds, handoff.help_types, handoff.consent = [], [], False
     handoff.nation = handoff.region = handoff.last_happened = handoff.safe_contact_time = None
+
+
+def _day(moment: datetime) -> datetime:
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def _deleted(session: Session, statement: Delete) -> int:
