@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
 
 from bot.core.config import Settings, load_settings
 from bot.core.errors import LanternError
@@ -38,6 +40,15 @@ def build_parser() -> argparse.ArgumentParser:
         "health", help="each server of a running `make run` stack: up or down, restarts, URL"
     )
     commands.add_parser("audit-verify", help="check the audit log's hash chain; exit 1 if broken")
+    audit = commands.add_parser("audit", help="the audit log: export a checkpoint, or verify")
+    audit_actions = audit.add_subparsers(dest="action", required=True)
+    audit_actions.add_parser(
+        "checkpoint", help="print the chain's head, count and time: keep it off the database"
+    )
+    verify = audit_actions.add_parser("verify", help="check the keyed chain; exit 1 if broken")
+    verify.add_argument(
+        "--against", type=Path, help="a file holding a checkpoint: also find a cut tail"
+    )
     purge = commands.add_parser(
         "purge", help="delete expired drafts, closed cases, spent deliveries and idle trackers"
     )
@@ -106,13 +117,18 @@ def _days(raw: str) -> int:
 
 
 def _records_command(args: argparse.Namespace, settings: Settings) -> int:
-    """``audit-verify``, ``purge`` and ``erase`` (the last two audited by the store)."""
+    """``audit``, ``audit-verify``, ``purge`` and ``erase`` (the last two audited by the store)."""
+    from bot.core.db import audit_checkpoint
     from bot.core.db.store import Database, Store, create_engine_for
 
     if args.command == "audit-verify":
-        from bot.core.db.audit import run_verify_command
-
-        return run_verify_command(create_engine_for(settings), sys.stdout)
+        return audit_checkpoint.run_verify_command(create_engine_for(settings), sys.stdout)
+    if args.command == "audit":
+        engine = create_engine_for(settings)
+        if args.action == "checkpoint":
+            now = datetime.now(timezone.utc)
+            return audit_checkpoint.run_checkpoint_command(engine, sys.stdout, now)
+        return audit_checkpoint.run_verify_command(engine, sys.stdout, args.against)
     from bot.core.tracker_vault import tracker_vault_for
 
     store = Store(Database(create_engine_for(settings)))
@@ -123,6 +139,9 @@ def _records_command(args: argparse.Namespace, settings: Settings) -> int:
             closed_days=args.closed_days or settings.purge_closed_days,
         )
         print(f"purged: {purged}, idle trackers deleted: {trackers.purge()}")
+        # Run nightly, its output (mailed or logged elsewhere) carries a checkpoint off the host.
+        now = datetime.now(timezone.utc)
+        audit_checkpoint.run_checkpoint_command(store.db.engine, sys.stdout, now)
     else:
         erased = store.erase_pseudonym(args.pseudonym)
         print(f"erased: {erased}, tracker deleted: {trackers.erase(args.pseudonym)}")
@@ -192,6 +211,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "local-setup": _local_setup_command,
     "demo-code": _local_setup_command,
     "audit-verify": _records_command,
+    "audit": _records_command,
     "purge": _records_command,
     "erase": _records_command,
     "staff": _console_command,

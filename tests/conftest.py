@@ -15,9 +15,10 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from bot.core.crypto import KdfParams
+from bot.core.db.audit_key import use_audit_key
 from bot.core.db.migrations import create_engine_for, upgrade_database
 from bot.core.firewall import Firewall, default_firewall
-from tests.support import POSTGRES_URL
+from tests.support import POSTGRES_URL, TEST_AUDIT_KEY
 
 
 @pytest.fixture(scope="session")
@@ -35,6 +36,7 @@ def firewall() -> Firewall:
 def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
     engine = create_engine_for(f"sqlite:///{tmp_path / 'var' / 'lantern.db'}")
     upgrade_database(engine)
+    use_audit_key(engine, TEST_AUDIT_KEY)
     yield engine
     engine.dispose()
 
@@ -54,6 +56,7 @@ def postgres_engine() -> Iterator[Engine]:
     engine = create_engine(POSTGRES_URL, connect_args={"options": f"-c search_path={schema}"})
     try:
         upgrade_database(engine)
+        use_audit_key(engine, TEST_AUDIT_KEY)
         yield engine
     finally:
         engine.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import yaml
 from bot.console.demo import seed_demo_organisation
 from bot.core.config import Settings
 from bot.core.db.local_setup import create_local_setup
+from bot.core.private_files import write_private_file
 
 ROOT = Path(__file__).resolve().parents[1]
 # A test run must leave the tree clean, so screenshots go to the ignored var/ unless the README's
@@ -26,6 +28,8 @@ DOMAIN_DIR = ROOT / "domain"
 POSTGRES_URL = os.environ.get(
     "LANTERN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+# The audit chain's key for the migrated test databases (tests/conftest.py); not a secret.
+TEST_AUDIT_KEY = b"lantern test audit key, not a secret, 32+ bytes"
 # Debian's package, launched by path: a browser download cannot work on these machines.
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps dialling Google on a closed network.
@@ -64,3 +68,10 @@ def set_up_local_run(settings: Settings) -> None:
     """What `make keys` does: the keys, the schema and the demo charity with its two staff."""
     create_local_setup(settings)
     seed_demo_organisation(settings)
+
+
+def with_audit_key(settings: Settings) -> Settings:
+    """Settings whose audit key file exists, as ``make keys`` leaves it (tests that skip it)."""
+    if not settings.audit_key_file.exists():
+        write_private_file(settings.audit_key_file, secrets.token_hex(32))
+    return settings

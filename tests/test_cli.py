@@ -1,4 +1,4 @@
-"""``python -m bot audit-verify | purge | erase``, run as real subprocesses on a temp var/."""
+"""``python -m bot audit | audit-verify | purge | erase``, real subprocesses on a temp var/."""
 
 from __future__ import annotations
 
@@ -134,6 +134,33 @@ def test_purge_rejects_a_nonsense_retention(env: dict[str, str]) -> None:
     bad_env = run({**env, "LANTERN_PURGE_CLOSED_DAYS": "soon"}, "purge")
     assert bad_env.returncode == 2
     assert "LANTERN_PURGE_CLOSED_DAYS" in bad_env.stderr
+
+
+def test_a_checkpoint_exported_by_the_cli_finds_a_cut_tail(
+    tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]
+) -> None:
+    """Given a checkpoint printed by ``audit checkpoint`` (and by every ``purge``) and kept in a
+    file, When the newest entries are deleted past the triggers, Then ``audit verify`` alone
+    passes and ``audit verify --against`` the file exits 1."""
+    own = {**env, "LANTERN_VAR_DIR": str(tmp_path_factory.mktemp("cut"))}
+    assert run(own, "local-setup").returncode == 0
+    purged = run(own, "purge")
+    assert purged.returncode == 0 and "audit checkpoint {" in purged.stdout
+    checkpoint = run(own, "audit", "checkpoint")
+    assert checkpoint.returncode == 0, checkpoint.stderr
+    saved = tmp_path_factory.mktemp("offsite") / "checkpoint.txt"
+    saved.write_text(checkpoint.stdout, "utf-8")
+    assert run(own, "audit", "verify", "--against", str(saved)).returncode == 0
+
+    engine = create_engine_for(load_settings(own))
+    with engine.begin() as connection:
+        connection.execute(text("DROP TRIGGER audit_log_no_delete"))
+        last = connection.execute(text("SELECT max(seq) FROM audit_log")).scalar_one()
+        connection.execute(text("DELETE FROM audit_log WHERE seq = :last"), {"last": last})
+
+    assert run(own, "audit", "verify").returncode == 0
+    cut = run(own, "audit", "verify", "--against", str(saved))
+    assert cut.returncode == 1 and "tail was cut" in cut.stdout
 
 
 def test_audit_verify_passes_then_names_the_edited_entry(env: dict[str, str]) -> None:

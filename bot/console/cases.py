@@ -161,6 +161,9 @@ class Cases:
     def add_note(self, viewer: ConsoleSession, handoff_id: str, text: str) -> None:
         with self.db.transaction() as session:
             handoff, _ = _handoff_for(session, viewer, handoff_id)
+            if handoff.status is HandoffStatus.WITHDRAWN:
+                # The person took their words back; a note would keep something about them.
+                raise CaseActionRefusedError("the person withdrew this case; it takes no notes")
             seal_message(
                 session,
                 NOTES,

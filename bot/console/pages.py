@@ -168,8 +168,12 @@ async def audit_page(request: Request) -> Response:
     with console.db.transaction() as db:
         if request.method == "POST":
             result = verify_chain(db)
+        # A supervisor oversees their own organisation only: its staff and its cases.
         entries = db.scalars(
-            select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(AUDIT_PAGE_ENTRIES)
+            select(AuditEntry)
+            .where(AuditEntry.organisation_id == me.organisation_id)
+            .order_by(AuditEntry.seq.desc())
+            .limit(AUDIT_PAGE_ENTRIES)
         ).all()
     return console.render(request, "audit.html", {"me": me, "entries": entries, "result": result})
 

@@ -64,12 +64,14 @@ def statistics(db: Database, organisation_id: str, actor: Actor) -> dict[str, li
     for created_at, kinds, nation, region, urgency, status, outcome in rows:
         year, week, _ = created_at.isocalendar()
         counters["week"][f"{year}-W{week:02d}"] += 1
+        if status is HandoffStatus.WITHDRAWN:
+            # The person's answers went with their erasure: only the week and the fact remain.
+            counters["outcome"]["withdrawn"] += 1
+            continue
         counters["abuse_kind"].update(str(kind) for kind in kinds or ["not_given"])
         counters["region"][region or nation or "not_given"] += 1
         counters["urgency"][urgency.value] += 1
-        if status is HandoffStatus.WITHDRAWN:
-            counters["outcome"]["withdrawn"] += 1
-        elif status is HandoffStatus.CLOSED:
+        if status is HandoffStatus.CLOSED:
             counters["outcome"][outcome or "not_recorded"] += 1
         else:
             counters["outcome"]["still_open"] += 1

@@ -50,6 +50,8 @@ class Settings:
     purge_closed_days: int
     # The Telegram front end (bot/frontdoor/telegram_app.py).
     front_end_key_file: Path
+    # Keys the audit chain (bot/core/db/audit.py); every process that writes the log holds it.
+    audit_key_file: Path
     telegram_base_url: str
     # Kept out of repr: a Settings printed in a traceback must not carry the token.
     telegram_token_file: Path | None = field(default=None, repr=False)
@@ -76,6 +78,10 @@ class Settings:
     def front_end_key(self) -> bytes:
         """Seals the chat ids and outbox messages only the front end may read."""
         return read_secret_file(self.front_end_key_file, "LANTERN_FRONT_END_KEY_FILE")
+
+    def audit_key(self) -> bytes:
+        """The HMAC key of the audit chain: off the database, so a copy of it cannot forge one."""
+        return read_secret_file(self.audit_key_file, "LANTERN_AUDIT_KEY_FILE")
 
     def telegram_token(self) -> str:
         """The bot token: from its file, else TELEGRAM_BOT_TOKEN, else the local dev token."""
@@ -125,6 +131,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         front_end_key_file=Path(
             env.get("LANTERN_FRONT_END_KEY_FILE", str(var_dir / "keys" / "front_end.key"))
         ),
+        audit_key_file=Path(env.get("LANTERN_AUDIT_KEY_FILE", str(var_dir / "keys" / "audit.key"))),
         telegram_base_url=env.get("LANTERN_TELEGRAM_BASE_URL", default_base_url),
         telegram_token_file=_optional_path(env, "LANTERN_TELEGRAM_TOKEN_FILE"),
         telegram_token_variable=token_variable,

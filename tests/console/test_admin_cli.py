@@ -18,13 +18,14 @@ from bot.core.db.organisations import AccountError
 from bot.core.db.routing import CoverageError
 from bot.core.db.store import Database, create_engine_for
 from bot.core.passphrase_strength import WeakPassphraseError
+from tests.support import with_audit_key
 
 Run = Callable[..., str]
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return load_settings({"LANTERN_VAR_DIR": str(tmp_path / "var")})
+    return with_audit_key(load_settings({"LANTERN_VAR_DIR": str(tmp_path / "var")}))
 
 
 @pytest.fixture

@@ -140,3 +140,19 @@ def test_a_referral_can_name_a_service_a_supervisor_added(world: World) -> None:
     assert "Added Helpline" in page.text
     assert closed.status_code == 303
     assert get_handoff(world.db, handoff_id).outcome_service == "added_helpline"
+
+
+def test_a_withdrawn_case_refuses_a_note_kindly_and_keeps_none(world: World) -> None:
+    """Given a claimed case the person then withdrew (erasure), When the caseworker adds a note,
+    Then the console refuses with a kind 409 and no note is stored."""
+    handoff_id = world.submit()
+    client = world.client()
+    csrf = sign_in(world, client)
+    client.post(f"/cases/{handoff_id}/claim", data={"csrf": csrf})
+    Store(world.db).erase_pseudonym(PERSON)
+
+    refused = client.post(f"/cases/{handoff_id}/note", data={"csrf": csrf, "text": "Called."})
+
+    assert refused.status_code == 409 and "withdrew" in refused.text
+    with world.db.transaction() as session:
+        assert session.scalars(select(CaseNote)).all() == []

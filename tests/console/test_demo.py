@@ -22,6 +22,7 @@ from bot.core.config import load_settings
 from bot.core.crypto import KdfParams
 from bot.core.db.models import Role
 from bot.core.db.store import Database, create_engine_for
+from tests.support import with_audit_key
 
 
 def test_the_demo_caseworker_signs_in_with_the_printed_details(
@@ -30,7 +31,7 @@ def test_the_demo_caseworker_signs_in_with_the_printed_details(
     """Given an empty var/, When the demo charity is seeded, Then its file is private, the
     caseworker signs in with its passphrase and the code `make demo-code` prints, and seeding
     again changes nothing."""
-    settings = load_settings({"LANTERN_VAR_DIR": str(tmp_path / "var")})
+    settings = with_audit_key(load_settings({"LANTERN_VAR_DIR": str(tmp_path / "var")}))
 
     written = seed_demo_organisation(settings, kdf=fast_kdf)
 

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from bot.core.db.keys import unlock_organisation_keys
 from bot.core.report_fields import Urgency
 
-from .conftest import ADMIN, WORKER, World, sign_in
+from .conftest import ADMIN, OTHER_ADMIN, WORKER, World, sign_in
 
 
 def test_statistics_suppress_counts_under_five(world: World) -> None:
@@ -49,6 +49,24 @@ def test_supervisors_read_the_audit_log_and_run_the_verifier(world: World) -> No
     verified = admin.post("/audit", data={"csrf": csrf})
     assert verified.status_code == 200 and "Intact:" in verified.text
     assert admin.post("/audit").status_code == 403
+
+
+def test_a_supervisor_sees_only_their_own_organisations_entries(world: World) -> None:
+    """Given a case of the first organisation that its caseworker read, Then the other
+    organisation's admin finds none of it on /audit (only their own sign-in), and the first
+    organisation's admin does."""
+    handoff_id = world.submit()
+    worker, own, other = world.client(), world.client(), world.client()
+    sign_in(world, worker)
+    worker.get(f"/cases/{handoff_id}")
+    sign_in(world, own, ADMIN)
+    sign_in(world, other, OTHER_ADMIN)
+
+    theirs, ours = other.get("/audit").text, own.get("/audit").text
+
+    assert handoff_id[:8] in ours and "handoff.read" in ours
+    assert handoff_id[:8] not in theirs and "handoff.read" not in theirs
+    assert "console.sign_in" in theirs
 
 
 def test_directory_page_flags_entries_older_than_six_months(world: World) -> None:

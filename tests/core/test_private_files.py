@@ -44,11 +44,23 @@ def test_local_setup_leaves_only_private_files_and_directories(settings: Setting
         settings.pseudonym_key_file,
         settings.tracker_key_file,
         settings.front_end_key_file,
+        settings.audit_key_file,
     ):
         assert mode(key_file) == 0o600, key_file
     assert mode(settings.var_dir / "lantern.db") == 0o600
     assert mode(settings.var_dir) == 0o700
     assert mode(settings.var_dir / "keys") == 0o700
+
+
+def test_local_setup_creates_the_audit_key_once_and_never_replaces_it(settings: Settings) -> None:
+    """A new audit key would make every existing entry fail to verify: `make keys` run again
+    keeps the one it made, and the key is long enough to resist an offline guess."""
+    create_local_setup(settings)
+    first = settings.audit_key()
+    create_local_setup(settings)
+
+    assert settings.audit_key() == first and len(first) >= 32
+    assert settings.audit_key_file.parent == settings.var_dir / "keys"
 
 
 @pytest.mark.usefixtures("no_umask")

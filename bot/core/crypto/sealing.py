@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import struct
 from collections.abc import Mapping
 from enum import Enum
 
@@ -34,6 +35,11 @@ from bot.core.crypto.envelope import (
 
 _MLKEM_SEED_BYTES = 64
 _X25519_BYTES = 32
+# Plaintexts are padded to one of these sizes (then to whole multiples of the last), so a stolen
+# database shows a ciphertext's size bucket, not how much a person wrote. Envelopes sealed
+# before padding carry no "pad" in their header and open as they are.
+PAD_BUCKETS = (256, 1024, 4096, 16384)
+_PAD_LENGTH = struct.Struct(">I")
 
 
 class SealingSuite(str, Enum):
@@ -149,9 +155,9 @@ def seal_for_organisation(
     """Seal so that only holders of the organisation's private key can read the result."""
     if binding.organisation_id != org_key.organisation_id:
         raise WrongKeyError("the binding names another organisation than the key's owner")
-    header = envelope_header("organisation", org_key.key_id, org_key.suite.value)
+    header = envelope_header("organisation", org_key.key_id, org_key.suite.value, pad=1)
     info = binding_context(header, binding)
-    body = _HPKE_SUITES[org_key.suite].encrypt(plaintext, org_key._hpke_key, info=info)
+    body = _HPKE_SUITES[org_key.suite].encrypt(_padded(plaintext), org_key._hpke_key, info=info)
     return pack_envelope(header, body)
 
 
@@ -169,18 +175,19 @@ def open_as_organisation(
         raise WrongKeyError("the binding names another organisation than the key's owner")
     suite = _HPKE_SUITES[key.suite]
     try:
-        return suite.decrypt(body, key._hpke_key, info=binding_context(header, binding))
+        plaintext = suite.decrypt(body, key._hpke_key, info=binding_context(header, binding))
     except InvalidTag as error:
         raise TamperedCiphertextError(
             "sealed value was altered or belongs to another record, field or organisation"
         ) from error
+    return _unpadded(plaintext) if fields.get("pad") == 1 else plaintext
 
 
 def seal_for_front_end(plaintext: bytes, key: FrontEndKey, binding: Binding) -> bytes:
     """Seal under the front end's own key: only the front end (and Rasa's store) can read it."""
-    header = envelope_header("front-end", key.key_id, "AES-256-GCM")
+    header = envelope_header("front-end", key.key_id, "AES-256-GCM", pad=1)
     nonce = os.urandom(NONCE_BYTES)
-    sealed = key._aead.encrypt(nonce, plaintext, binding_context(header, binding))
+    sealed = key._aead.encrypt(nonce, _padded(plaintext), binding_context(header, binding))
     return pack_envelope(header, nonce + sealed)
 
 
@@ -193,13 +200,32 @@ def open_as_front_end(envelope: bytes, keys: Mapping[str, FrontEndKey], binding:
     if key.key_id != fields["kid"]:
         raise WrongKeyError(f"the key offered under id {fields['kid']} is a different key")
     try:
-        return key._aead.decrypt(
+        plaintext = key._aead.decrypt(
             body[:NONCE_BYTES], body[NONCE_BYTES:], binding_context(header, binding)
         )
     except InvalidTag as error:
         raise TamperedCiphertextError(
             "front-end sealed value was altered or belongs to another record or field"
         ) from error
+    return _unpadded(plaintext) if fields.get("pad") == 1 else plaintext
+
+
+def _padded(plaintext: bytes) -> bytes:
+    """A 4-byte length, the plaintext, then zeros up to the smallest bucket that holds both."""
+    needed = _PAD_LENGTH.size + len(plaintext)
+    largest = PAD_BUCKETS[-1]
+    size = next((b for b in PAD_BUCKETS if needed <= b), -(-needed // largest) * largest)
+    return _PAD_LENGTH.pack(len(plaintext)) + plaintext + bytes(size - needed)
+
+
+def _unpadded(padded: bytes) -> bytes:
+    # Authenticated already, so a bad length means a sealing bug, not an attacker; refuse it.
+    if len(padded) < _PAD_LENGTH.size:
+        raise TamperedCiphertextError("padded plaintext is shorter than its length prefix")
+    (length,) = _PAD_LENGTH.unpack_from(padded)
+    if length > len(padded) - _PAD_LENGTH.size:
+        raise TamperedCiphertextError("padded plaintext is shorter than its length says")
+    return padded[_PAD_LENGTH.size : _PAD_LENGTH.size + length]
 
 
 def _key_id(suite: SealingSuite, public_bytes: bytes) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import CursorResult, Delete, delete, select
 from sqlalchemy.orm import Session
 
-from bot.core.db.audit import PERSON, SYSTEM, append_audit
+from bot.core.db.audit import PERSON, SYSTEM, append_audit, prune_case_entries
 from bot.core.db.database import require_pseudonym
 from bot.core.db.models import (
     CaseNote,
@@ -21,6 +21,7 @@ from bot.core.db.models import (
     ThreadMessage,
 )
 from bot.core.db.receipt_models import Receipt
+from bot.core.report_fields import Urgency
 
 __all__ = ["ErasureResult", "PurgeResult", "erase_pseudonym", "purge_expired"]
 
@@ -42,21 +43,22 @@ class PurgeResult:
 
 
 def erase_pseudonym(session: Session, pseudonym: str, *, now: datetime) -> ErasureResult:
-    """Drafts go; shared cases become withdrawn and lose their content; deliveries and the chat
-    link go."""
+    """Everything of theirs at once: drafts go; shared cases become withdrawn stubs without
+    content, answers or exact times; the person's own audit entries about them are pruned;
+    deliveries and the chat link go."""
     require_pseudonym(pseudonym)
     handoffs = session.scalars(select(Handoff).where(Handoff.pseudonym == pseudonym)).all()
     drafts = [h.id for h in handoffs if h.status is HandoffStatus.DRAFT]
     _delete_handoffs(session, drafts)
     withdrawn = [h for h in handoffs if h.status is not HandoffStatus.DRAFT]
+    # The staff's entries stay until retention: they are the oversight of what staff did.
+    prune_case_entries(session, [h.id for h in handoffs], actor_role=PERSON.role)
     for handoff in withdrawn:
         # Notes are about what the person said: they go with the person's words; a receipt
         # would lead back to a case that is over.
         for sealed in (ThreadMessage, CaseNote, Receipt):
             session.execute(delete(sealed).where(sealed.handoff_id == handoff.id))
-        handoff.status = HandoffStatus.WITHDRAWN
-        handoff.sealed_report = handoff.pseudonym = handoff.claimed_by = None
-        handoff.updated_at = handoff.closed_at = now
+        _withdraw(handoff, now)
         append_audit(session, PERSON, "handoff.withdrawn", now, handoff.id)
     deliveries = _deleted(
         session, delete(OutboxMessage).where(OutboxMessage.pseudonym == pseudonym)
@@ -83,6 +85,7 @@ def purge_expired(
         .where(Handoff.closed_at < now - timedelta(days=closed_days))
     ).all()
     _delete_handoffs(session, [*drafts, *closed])
+    prune_case_entries(session, [*drafts, *closed])
     deliveries = _deleted(session, delete(OutboxMessage).where(OutboxMessage.delivered.is_(True)))
     # Undeliverable rows hold no content, only the reason the caseworker is shown; they go at
     # the closed-case retention, so the outbox never keeps them for ever (issue 12).
@@ -96,6 +99,26 @@ def purge_expired(
     result = PurgeResult(len(drafts), len(closed), deliveries, links)
     append_audit(session, SYSTEM, "retention.purge", now, detail=asdict(result))
     return result
+
+
+def _withdraw(handoff: Handoff, now: datetime) -> None:
+    """The stub a withdrawn case leaves its organisation: that it existed, in which week, and
+    that the person withdrew it. Their fixed-choice answers go now, not at retention."""
+    handoff.status = HandoffStatus.WITHDRAWN
+    handoff.sealed_report = handoff.pseudonym = handoff.claimed_by = None
+    # Only the day of sharing and of withdrawal: the exact times would say when the person was
+    # online, and retention counts days.
+    handoff.updated_at = handoff.closed_at = _day(now)
+    handoff.created_at = _day(handoff.created_at)
+    # The column cannot be null (its CHECK would mean rebuilding the table): the lowest level,
+    # which statistics do not count for a withdrawn case.
+    handoff.urgency = Urgency.STANDARD
+    handoff.abuse_kinds, handoff.help_types, handoff.consent = [], [], False
+    handoff.nation = handoff.region = handoff.last_happened = handoff.safe_contact_time = None
+
+
+def _day(moment: datetime) -> datetime:
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def _deleted(session: Session, statement: Delete) -> int:

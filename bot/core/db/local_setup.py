@@ -22,6 +22,7 @@ def create_local_setup(settings: Settings) -> None:
         settings.pseudonym_key_file,
         settings.tracker_key_file,
         settings.front_end_key_file,
+        settings.audit_key_file,
     ):
         if not key_file.exists():
             write_private_file(key_file, secrets.token_hex(32))

@@ -58,6 +58,18 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=timezone.utc)
 
 
+class UTCDay(UTCDateTime):
+    """A time kept only to the day (midnight UTC): for columns that serve retention alone, so a
+    stolen database does not show when in the day a case closed or a message reached someone.
+    Comparisons bind through it too, so retention counts whole days."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        exact = super().process_bind_param(value, dialect)
+        return None if exact is None else exact.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 class Role(str, Enum):
     CASEWORKER = "caseworker"
     SUPERVISOR = "supervisor"
@@ -197,7 +209,7 @@ class Handoff(Base):
     status: Mapped[HandoffStatus] = mapped_column(_enum(HandoffStatus, "handoff_status"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDay())
     claimed_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
     urgency: Mapped[Urgency] = mapped_column(_enum(Urgency, "urgency"))
     abuse_kinds: Mapped[list[Any]] = mapped_column(JSON, default=list)
@@ -252,13 +264,13 @@ class OutboxMessage(Base):
     sealed_payload: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     delivered: Mapped[bool] = mapped_column(Boolean, default=False)
-    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDay())
     # Set once, with the content dropped: such a row is never picked again (issue 12), so rows
     # that cannot be sent never hold up the ones behind them.
     undeliverable: Mapped[Undeliverable | None] = mapped_column(
         _enum(Undeliverable, "undeliverable")
     )
-    undeliverable_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    undeliverable_at: Mapped[datetime | None] = mapped_column(UTCDay())
 
 
 class ChatLink(Base):
@@ -285,7 +297,7 @@ class DirectoryEntry(Base):
 
 
 class AuditEntry(Base):
-    """One link of the hash chain; ``prev_hash`` is unique so the chain cannot fork."""
+    """One link of the keyed hash chain; ``prev_hash`` is unique so the chain cannot fork."""
 
     __tablename__ = "audit_log"
 
@@ -298,6 +310,12 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(HASH_HEX_CHARS), unique=True)
     entry_hash: Mapped[str] = mapped_column(String(HASH_HEX_CHARS), unique=True)
+    # Migration 0008: whose entry it is (a plain id, so /audit shows each organisation its own),
+    # the digest the keyed link covers (null on the unkeyed entries from before), and whether
+    # the entry was pruned to its links when its case went.
+    organisation_id: Mapped[str | None] = mapped_column(String(ID_CHARS), index=True)
+    content_digest: Mapped[str | None] = mapped_column(String(HASH_HEX_CHARS))
+    pruned: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 # The front end's and the receipt's tables live in their own modules; importing them here puts

@@ -147,6 +147,7 @@ def test_envelope_names_its_key_id_suite_and_version(org_key: OrganisationPrivat
     assert header == {
         "kid": org_key.key_id,
         "kind": "organisation",
+        "pad": 1,
         "suite": org_key.suite.value,
         "v": 1,
     }

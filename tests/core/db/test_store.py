@@ -21,7 +21,8 @@ from bot.core.crypto import (
     WrongPassphraseError,
     envelope_key_id,
 )
-from bot.core.db.audit import Actor
+from bot.core.db.audit import PERSON as PERSON_ACTOR
+from bot.core.db.audit import Actor, verify_chain
 from bot.core.db.keys import (
     recover_organisation_keys,
     unlock_organisation_keys,
@@ -374,3 +375,77 @@ def test_nothing_readable_at_rest_in_the_sqlite_file(
 def _actions(store: Store) -> list[str]:
     with store.db.transaction() as session:
         return list(session.scalars(select(AuditEntry.action).order_by(AuditEntry.seq)))
+
+
+def test_forget_takes_the_answers_and_the_persons_entries_at_once(
+    store: Store, org: NewOrganisation, admin: Actor, clock: Clock
+) -> None:
+    """Given a shared case with urgency, region, abuse kinds and help, a caseworker's read and
+    the person's answer, When the person erases (/forget), Then at once, not 90 days later, the
+    case keeps none of their answers nor its exact time, the person's own audit entries about it
+    are pruned to their links, the staff's read stays for oversight, and the chain verifies."""
+    clock.now = clock.now.replace(hour=23, minute=41)
+    submitted = submit(store, org)
+    add_thread_message(store.db, submitted, Author.PERSON, MARKER, PERSON_ACTOR)
+    read_report(store.db, submitted, unlock(store, org), admin)
+
+    store.erase_pseudonym(PERSON)
+
+    stub = get_handoff(store.db, submitted)
+    answers = (stub.urgency, stub.abuse_kinds, stub.nation, stub.region, stub.help_types)
+    assert answers == (Urgency.STANDARD, [], None, None, [])
+    assert (stub.last_happened, stub.consent, stub.safe_contact_time) == (None, False, None)
+    assert {(t.hour, t.minute) for t in (stub.created_at, stub.updated_at)} == {(0, 0)}
+    with store.db.transaction() as session:
+        about = session.scalars(
+            select(AuditEntry.action).where(AuditEntry.object_id == submitted)
+        ).all()
+        assert verify_chain(session).ok
+    assert sorted(about) == ["handoff.read", "handoff.withdrawn"]
+    assert _actions(store).count("audit.pruned") == 3  # handoff.save, handoff.open, thread.add
+
+
+def test_purge_prunes_the_audit_entries_of_the_cases_it_deletes(
+    store: Store, org: NewOrganisation, admin: Actor, clock: Clock
+) -> None:
+    """Given a closed case past retention and an open one, When retention runs, Then no audit
+    entry names the deleted case any more, the open case's entries stay, and the chain (with the
+    same number of entries) verifies."""
+    closed = submit(store, org)
+    set_status(store.db, closed, HandoffStatus.CLOSED, admin)
+    clock.advance(91)
+    still_open = submit(store, org, SOMEONE_ELSE)
+
+    store.purge_expired()
+
+    with store.db.transaction() as session:
+        named = set(session.scalars(select(AuditEntry.object_id)))
+        result = verify_chain(session)
+    assert closed not in named and still_open in named
+    assert result.ok
+
+
+def test_a_stolen_database_shows_only_the_day_a_case_closed_or_a_message_arrived(
+    store: Store, org: NewOrganisation, admin: Actor, clock: Clock, engine: Engine
+) -> None:
+    """Given a case closed and a reply delivered at 23:41, Then the raw columns read midnight of
+    that day: retention needs no more, and the exact time would tell when the person was
+    reachable."""
+    clock.now = clock.now.replace(hour=23, minute=41, second=7)
+    closed = submit(store, org)
+    set_status(store.db, closed, HandoffStatus.CLOSED, admin)
+    key = FrontEndKey.generate()
+    delivered = enqueue(store.db, PERSON, "reply:1", MARKER, key, by=admin)
+    store.mark_delivered(delivered)
+
+    with engine.connect() as connection:
+        raw = connection.execute(
+            text(
+                "SELECT h.closed_at, o.delivered_at FROM handoffs h, outbox o "
+                "WHERE h.id = :case AND o.id = :message"
+            ),
+            {"case": closed, "message": delivered},
+        ).one()
+
+    # SQLite returns text, PostgreSQL a datetime: compare them as text to the second.
+    assert [str(value)[:19] for value in raw] == ["2026-11-01 00:00:00"] * 2

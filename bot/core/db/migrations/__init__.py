@@ -10,6 +10,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 
 from bot.core.config import Settings
+from bot.core.db.audit_key import use_audit_key
 from bot.core.private_files import private_sqlite_file
 
 _HERE = Path(__file__).resolve().parent
@@ -19,6 +20,10 @@ def create_engine_for(settings_or_url: Settings | str) -> Engine:
     """An engine for the configured database; it opens no connection until first used."""
     url = settings_or_url if isinstance(settings_or_url, str) else settings_or_url.database_url
     engine = create_engine(url)
+    if not isinstance(settings_or_url, str):
+        # Read when the log is first written or checked, so a process that never does so
+        # needs no key file.
+        use_audit_key(engine, settings_or_url.audit_key)
     if engine.dialect.name == "sqlite":
         private_sqlite_file(engine.url.database)
         event.listen(engine, "connect", _sqlite_foreign_keys)
