@@ -29,8 +29,8 @@ from bot.console.web import (
     SignInRequiredError,
     security_headers,
 )
-from bot.core.config import PROJECT_ROOT, Settings
-from bot.core.crypto import FrontEndKey
+from bot.core.config import PROJECT_ROOT, ConsoleSettings
+from bot.core.crypto import FrontEndPublicKey
 from bot.core.db.database import Database
 from bot.core.db.migrations import create_engine_for
 from bot.core.directory import Directory
@@ -42,7 +42,7 @@ LOG_CONFIG = PROJECT_ROOT / "logging.yml"
 
 
 def create_app(
-    settings: Settings,
+    settings: ConsoleSettings,
     *,
     engine: Engine | None = None,
     clock: Callable[[], datetime] | None = None,
@@ -51,11 +51,15 @@ def create_app(
     lifetime: timedelta = ABSOLUTE_LIFETIME,
     directory: Directory | None = None,
 ) -> Starlette:
-    """The console for ``settings``; tests pass their own engine, clock and directory."""
+    """The console for ``settings``; tests pass their own engine, clock and directory.
+
+    A missing public key or pins file fails here, at start-up, not at the first reply."""
     now = clock or (lambda: datetime.now(timezone.utc))
-    db = Database(engine or create_engine_for(settings), clock=now)
+    front_end = FrontEndPublicKey.from_hex(settings.front_end_public_key_hex())
+    pins = settings.organisation_key_pins()
+    db = Database(engine or create_engine_for(settings), clock=now, key_pins=pins)
     directory = directory or Directory.from_file(settings.data_dir / "services" / "directory.yml")
-    cases = Cases(db, FrontEndKey(settings.front_end_key()), directory)
+    cases = Cases(db, front_end, directory)
     app = Starlette(
         routes=[
             *pages.routes(),
@@ -107,14 +111,15 @@ class _SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-def serve(settings: Settings, host: str, port: int, *, secure_cookies: bool = True) -> int:
+def serve(settings: ConsoleSettings, host: str, port: int, *, secure_cookies: bool = True) -> int:
     """``python -m bot console``: one process, because sessions and keys live in its memory."""
     import uvicorn
 
     install_log_hygiene()
+    app = create_app(settings, secure_cookies=secure_cookies)  # refuses missing keys first
     Database(create_engine_for(settings)).migrate()
     uvicorn.run(
-        create_app(settings, secure_cookies=secure_cookies),
+        app,
         host=host,
         port=port,
         workers=1,
