@@ -32,6 +32,7 @@ from bot.console.web import (
 from bot.core.config import PROJECT_ROOT, ConsoleSettings
 from bot.core.crypto import FrontEndPublicKey
 from bot.core.db.database import Database
+from bot.core.db.keys import UnpinnedKeyError
 from bot.core.db.migrations import create_engine_for
 from bot.core.directory import Directory
 from bot.core.log_hygiene import install_log_hygiene
@@ -39,6 +40,10 @@ from bot.core.log_hygiene import install_log_hygiene
 # The servers' logging, hygiene filter included: uvicorn would otherwise install its own config,
 # whose tracebacks quote exception messages (a database error quotes its parameters).
 LOG_CONFIG = PROJECT_ROOT / "logging.yml"
+_UNPINNED = (
+    "Nothing was saved: your organisation's current key is not one this deployment trusts. "
+    "Tell your administrator (the key pins file)."
+)
 
 
 def create_app(
@@ -70,6 +75,8 @@ def create_app(
             CsrfRefusedError: _refused(403, "This form has expired. Go back and try again."),
             CaseNotFoundError: _refused(404, "There is no such case."),
             CaseActionRefusedError: _refused(409, None),
+            # Nothing was sealed or stored; the page says so rather than failing blank.
+            UnpinnedKeyError: _refused(503, _UNPINNED),
         },
     )
     app.state.console = Console(

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
+from datetime import timedelta
 from types import FunctionType, MethodType, ModuleType
 
 import pytest
+from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from bot.console.app import create_app
-from bot.core.crypto import FrontEndKey, FrontEndPublicKey
+from bot.core.crypto import FrontEndKey, FrontEndPublicKey, generate_organisation_key
+from bot.core.db.models import CaseNote, OrganisationKey
 from bot.core.db.store import Store
 from bot.core.errors import ConfigurationError
 
@@ -94,3 +97,30 @@ def test_the_console_refuses_to_start_without_the_key_pins(world: World) -> None
     world.settings.organisation_key_pins_file.unlink()
     with pytest.raises(ConfigurationError, match="LANTERN_ORGANISATION_KEY_PINS_FILE"):
         create_app(world.settings.for_console(), engine=world.db.engine)
+
+
+def test_a_note_to_an_unpinned_key_is_refused_with_a_page_and_nothing_is_stored(
+    world: World,
+) -> None:
+    """Given a key row someone added to the partner in the database, When a caseworker writes a
+    note, Then the console refuses with a page that says nothing was saved, and no note is
+    sealed to that key."""
+    handoff_id = world.submit()
+    intruder = generate_organisation_key(world.organisation_id).public_key()
+    with world.db.transaction() as session:
+        session.add(
+            OrganisationKey(
+                key_id=intruder.key_id,
+                organisation_id=world.organisation_id,
+                suite=intruder.suite.value,
+                public_bytes=intruder.public_bytes,
+                created_at=world.clock() + timedelta(seconds=1),
+            )
+        )
+    client = world.client()
+    csrf = sign_in(world, client)
+    client.post(f"/cases/{handoff_id}/claim", data={"csrf": csrf})
+    refused = client.post(f"/cases/{handoff_id}/note", data={"csrf": csrf, "text": "Called."})
+    assert refused.status_code == 503 and "Nothing was saved" in refused.text
+    with world.db.transaction() as session:
+        assert session.scalars(select(CaseNote)).all() == []
