@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bot.core.errors import ConfigurationError
 from bot.core.key_pins import KeyPins, read_key_pins
-from bot.core.private_files import refuse_shared_secret_file
+from bot.core.private_files import refuse_shared_secret_file, refuse_writable_by_others
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = PROJECT_ROOT / "data"
@@ -136,6 +136,7 @@ class ConsoleSettings:
 
     def front_end_public_key_hex(self) -> str:
         """The front end's public key the outbox is sealed to; a missing file fails loudly."""
+        refuse_writable_by_others(self.front_end_public_key_file, PUBLIC_KEY_VARIABLE)
         try:
             return self.front_end_public_key_file.read_text(encoding="ascii").strip()
         except (OSError, UnicodeDecodeError) as error:

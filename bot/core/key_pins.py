@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core.errors import ConfigurationError
-from bot.core.private_files import private_dir
+from bot.core.private_files import private_dir, refuse_writable_by_others
 
 _ID = re.compile(r"[0-9a-f]{32}")
 
@@ -32,7 +32,9 @@ class KeyPins:
 
 
 def read_key_pins(path: Path, variable: str) -> KeyPins:
-    """The pins in ``path``; a missing or malformed file fails loudly (an empty one pins none)."""
+    """The pins in ``path``; a missing, malformed or loosely writable file fails loudly (an
+    empty one pins none)."""
+    refuse_writable_by_others(path, variable)
     try:
         text = path.read_text(encoding="ascii")
     except (OSError, UnicodeDecodeError) as error:

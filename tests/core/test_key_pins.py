@@ -9,6 +9,7 @@ import pytest
 
 from bot.core.errors import ConfigurationError
 from bot.core.key_pins import pin_key, read_key_pins
+from bot.core.private_files import LooseSecretFileError
 
 ORG, KEY, OTHER_KEY = "a" * 32, "b" * 32, "c" * 32
 
@@ -40,3 +41,15 @@ def test_a_malformed_line_stops_start_up(tmp_path: Path, line: str) -> None:
 def test_a_missing_file_names_its_variable(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="LANTERN_ORGANISATION_KEY_PINS_FILE"):
         read_key_pins(tmp_path / "absent", "LANTERN_ORGANISATION_KEY_PINS_FILE")
+
+
+@pytest.mark.parametrize("loose", [0o620, 0o602, 0o666])
+def test_a_pins_file_others_may_write_stops_start_up(tmp_path: Path, loose: int) -> None:
+    """Another account that could add a line could pin its own key: refused, by name."""
+    path = tmp_path / "pins"
+    pin_key(path, ORG, KEY)
+    path.chmod(loose)
+    with pytest.raises(LooseSecretFileError, match="chmod 644"):
+        read_key_pins(path, "VARIABLE")
+    path.chmod(0o644)  # readable by others is fine: pins are not secret
+    assert read_key_pins(path, "VARIABLE").allows(ORG, KEY)
