@@ -123,10 +123,9 @@ def serve(settings: ConsoleSettings, host: str, port: int, *, secure_cookies: bo
     import uvicorn
 
     install_log_hygiene()
-    app = create_app(settings, secure_cookies=secure_cookies)  # refuses missing keys first
     Database(create_engine_for(settings)).migrate()
     uvicorn.run(
-        app,
+        create_app(settings, secure_cookies=secure_cookies),
         host=host,
         port=port,
         workers=1,
