@@ -28,7 +28,7 @@ $(RASA_VENV)/.installed: requirements/rasa.lock
 	$(RASA_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r $<
 	touch $@
 
-keys: $(VENV)/.installed ## Create keys, the database and a demo partner charity under var/ (never overwrites)
+keys: $(VENV)/.installed ## Create keys (the front end's public key and the key pins too), the database and a demo partner charity under var/ (never overwrites)
 	$(VENV)/bin/python -m bot local-setup
 
 demo-code: $(VENV)/.installed ## Print the demo caseworker's current sign-in code (local runs only)

@@ -27,7 +27,9 @@ def settings() -> Settings:
 
 @lru_cache(maxsize=1)
 def store() -> Store:
-    return Store(Database(create_engine_for(settings())))
+    # Reports are sealed only to the organisation keys the settings pin (bot/core/key_pins.py).
+    pins = settings().organisation_key_pins()
+    return Store(Database(create_engine_for(settings()), key_pins=pins))
 
 
 @lru_cache(maxsize=1)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bot.core.config import Settings, load_settings
+from bot.core.config import Settings, load_console_settings, load_settings
 from bot.core.errors import LanternError
 
 
@@ -160,15 +160,20 @@ def _settings_free_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _console_command(args: argparse.Namespace, settings: Settings) -> int:
-    """``staff`` (bootstrap CLI) and ``console`` (the web console); both staff-side only."""
-    if args.command == "staff":
-        from bot.console.admin_cli import run_staff_command
+def _staff_command(args: argparse.Namespace, settings: Settings) -> int:
+    """``staff``: the bootstrap CLI, staff-side only."""
+    from bot.console.admin_cli import run_staff_command
 
-        return run_staff_command(args, settings, sys.stdout)
+    return run_staff_command(args, settings, sys.stdout)
+
+
+def _console_command(args: argparse.Namespace) -> int:
+    """``console``: the web console, on settings that name no secret of the bot side."""
     from bot.console.app import serve
 
-    return serve(settings, args.host, args.port, secure_cookies=not args.insecure_cookies)
+    return serve(
+        load_console_settings(), args.host, args.port, secure_cookies=not args.insecure_cookies
+    )
 
 
 def _local_setup_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -214,8 +219,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "audit": _records_command,
     "purge": _records_command,
     "erase": _records_command,
-    "staff": _console_command,
-    "console": _console_command,
+    "staff": _staff_command,
     "telegram": _front_end_command,
     "chat": _front_end_command,
     "health": _health_command,
@@ -227,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command in SETTINGS_FREE:
             return _settings_free_command(args)
+        if args.command == "console":
+            return _console_command(args)
         return HANDLERS[args.command](args, load_settings())
     except LanternError as error:
         print(f"lantern: {error}", file=sys.stderr)

@@ -102,13 +102,14 @@ def add_thread_message(
 def enqueue(
     db: Database, pseudonym: str, dedupe_key: str, text: str, key: FrontEndKey, *, by: Actor
 ) -> str:
+    """Queue as the console does: sealed to the public half of the front end's ``key``."""
     with db.transaction() as session:
         return relay.enqueue_delivery(
             session,
             pseudonym,
             dedupe_key,
             text,
-            key=key,
+            key=key.courier_public_key(),
             actor=by,
             now=db.now(),
             firewall=db.firewall,

@@ -6,6 +6,7 @@ import os
 import secrets
 import subprocess
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
@@ -177,3 +178,14 @@ def test_audit_verify_passes_then_names_the_edited_entry(env: dict[str, str]) ->
     broken = run(env, "audit-verify")
     assert broken.returncode == 1
     assert "BROKEN at entry 2" in broken.stdout
+
+
+def test_the_console_refuses_to_start_without_the_front_ends_public_key(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """Given the console's host lacks the public key file, When `python -m bot console` starts,
+    Then it stops at once with a message naming the file and its variable, serving nothing."""
+    missing = tmp_path / "front_end.pub"
+    done = run({**env, "LANTERN_FRONT_END_PUBLIC_KEY_FILE": str(missing)}, "console")
+    assert done.returncode == 2
+    assert str(missing) in done.stderr and "LANTERN_FRONT_END_PUBLIC_KEY_FILE" in done.stderr

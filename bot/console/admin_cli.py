@@ -33,9 +33,11 @@ from bot.core.db.organisations import (
     prove_admin,
     reset_password,
     rotate_keys,
+    staff_by_login,
 )
 from bot.core.db.routing import KEEP, Coverage, CoverageUpdate, set_organisation_coverage
 from bot.core.db.staff_lifecycle import disable_staff, enable_staff, remove_staff
+from bot.core.key_pins import pin_key
 from bot.core.passphrase_strength import require_strong_passphrase
 
 Ask = Callable[[str], str]
@@ -70,6 +72,7 @@ def run_staff_command(
             admin = Credentials(args.admin, _new_passphrase(ask, f"Passphrase for {args.admin}: "))
             created = create_organisation(session, args.name, admin, now, kdf=kdf)
             print(f"organisation {args.name}: {created.organisation_id}", file=out)
+            _pin(settings, created.organisation_id, created.key_id, out)
             print(f"RECOVERY CODE (shown once, keep it offline): {created.recovery_code}", file=out)
             _print_enrolment(created.admin, out)
         elif args.action == "add":
@@ -88,6 +91,7 @@ def run_staff_command(
             by = Credentials(args.by, ask(f"Passphrase for {args.by}: "))
             key_id = rotate_keys(session, by, ask("Recovery code: "), now, kdf=kdf)
             print(f"new organisation key {key_id}; run `staff grant-keys` for the others", file=out)
+            _pin(settings, staff_by_login(session, args.by).organisation_id, key_id, out)
         elif args.action == "coverage":
             _declare_coverage(session, args, ask, now, out)
         elif args.action in LIFECYCLE:
@@ -121,6 +125,16 @@ def _change_lifecycle(
         deleted = remove_staff(session, by, args.login, now)
         print(f"{args.login} is removed; {deleted} wrapped key(s) deleted", file=out)
         print(REMOVAL_ADVICE, file=out)
+
+
+def _pin(settings: Settings, organisation_id: str, key_id: str, out: TextIO) -> None:
+    """Pin the new key here, and say what line the other sealing hosts' pins file needs."""
+    pin_key(settings.organisation_key_pins_file, organisation_id, key_id)
+    print(
+        f"pinned in {settings.organisation_key_pins_file}; add this line to the pins file of "
+        f"every host that seals (bot side and console): {organisation_id} {key_id}",
+        file=out,
+    )
 
 
 def _print_enrolment(enrolment: Enrolment, out: TextIO) -> None:

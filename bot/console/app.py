@@ -29,9 +29,10 @@ from bot.console.web import (
     SignInRequiredError,
     security_headers,
 )
-from bot.core.config import PROJECT_ROOT, Settings
-from bot.core.crypto import FrontEndKey
+from bot.core.config import PROJECT_ROOT, ConsoleSettings
+from bot.core.crypto import FrontEndPublicKey
 from bot.core.db.database import Database
+from bot.core.db.keys import UnpinnedKeyError
 from bot.core.db.migrations import create_engine_for
 from bot.core.directory import Directory
 from bot.core.log_hygiene import install_log_hygiene
@@ -39,10 +40,14 @@ from bot.core.log_hygiene import install_log_hygiene
 # The servers' logging, hygiene filter included: uvicorn would otherwise install its own config,
 # whose tracebacks quote exception messages (a database error quotes its parameters).
 LOG_CONFIG = PROJECT_ROOT / "logging.yml"
+_UNPINNED = (
+    "Nothing was saved: your organisation's current key is not one this deployment trusts. "
+    "Tell your administrator (the key pins file)."
+)
 
 
 def create_app(
-    settings: Settings,
+    settings: ConsoleSettings,
     *,
     engine: Engine | None = None,
     clock: Callable[[], datetime] | None = None,
@@ -51,11 +56,15 @@ def create_app(
     lifetime: timedelta = ABSOLUTE_LIFETIME,
     directory: Directory | None = None,
 ) -> Starlette:
-    """The console for ``settings``; tests pass their own engine, clock and directory."""
+    """The console for ``settings``; tests pass their own engine, clock and directory.
+
+    A missing public key or pins file fails here, at start-up, not at the first reply."""
     now = clock or (lambda: datetime.now(timezone.utc))
-    db = Database(engine or create_engine_for(settings), clock=now)
+    front_end = FrontEndPublicKey.from_hex(settings.front_end_public_key_hex())
+    pins = settings.organisation_key_pins()
+    db = Database(engine or create_engine_for(settings), clock=now, key_pins=pins)
     directory = directory or Directory.from_file(settings.data_dir / "services" / "directory.yml")
-    cases = Cases(db, FrontEndKey(settings.front_end_key()), directory)
+    cases = Cases(db, front_end, directory)
     app = Starlette(
         routes=[
             *pages.routes(),
@@ -66,6 +75,8 @@ def create_app(
             CsrfRefusedError: _refused(403, "This form has expired. Go back and try again."),
             CaseNotFoundError: _refused(404, "There is no such case."),
             CaseActionRefusedError: _refused(409, None),
+            # Nothing was sealed or stored; the page says so rather than failing blank.
+            UnpinnedKeyError: _refused(503, _UNPINNED),
         },
     )
     app.state.console = Console(
@@ -107,7 +118,7 @@ class _SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-def serve(settings: Settings, host: str, port: int, *, secure_cookies: bool = True) -> int:
+def serve(settings: ConsoleSettings, host: str, port: int, *, secure_cookies: bool = True) -> int:
     """``python -m bot console``: one process, because sessions and keys live in its memory."""
     import uvicorn
 

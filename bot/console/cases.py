@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.console.delivery_notes import not_delivered_note
 from bot.console.sessions import ConsoleSession
-from bot.core.crypto import FrontEndKey
+from bot.core.crypto import FrontEndPublicKey
 from bot.core.db import handoffs, relay
 from bot.core.db.audit import append_audit
 from bot.core.db.database import Database
@@ -67,9 +67,13 @@ class Cases:
     """The caseworker's use cases; each is one transaction of ``db``, checks included, so a
     case cannot change between the check and the write."""
 
-    def __init__(self, db: Database, front_end_key: FrontEndKey, directory: Directory) -> None:
+    def __init__(
+        self, db: Database, front_end_public_key: FrontEndPublicKey, directory: Directory
+    ) -> None:
         self.db = db
-        self.front_end_key = front_end_key
+        # Only the public half: the console seals replies to the front end and opens nothing
+        # of the front end's (no chat link, no outbox row).
+        self.front_end_public_key = front_end_public_key
         # The shipped file; supervisors' edits are applied on every read (current_directory).
         self.directory = directory
 
@@ -152,7 +156,7 @@ class Cases:
                 session,
                 handoff_id,
                 _bounded(text),
-                self.front_end_key,
+                self.front_end_public_key,
                 viewer.actor,
                 now=self.db.now(),
                 firewall=self.db.firewall,

@@ -24,6 +24,7 @@ from bot.core.db.migrations import create_engine_for
 from bot.core.db.models import Organisation, Role
 from bot.core.db.organisations import Credentials, add_staff_member, create_organisation
 from bot.core.errors import LanternError
+from bot.core.key_pins import pin_key
 
 DEMO_ORGANISATION = "Demo Partner Charity"
 DEMO_ADMIN = "demo-admin"
@@ -57,6 +58,7 @@ def seed_demo_organisation(settings: Settings, *, kdf: KdfParams = PRODUCTION_KD
         worker = Credentials(DEMO_CASEWORKER, secrets.token_urlsafe(18))
         created = create_organisation(session, DEMO_ORGANISATION, admin, now, kdf=kdf)
         enrolled = add_staff_member(session, admin, worker, Role.CASEWORKER, now, kdf=kdf)
+        pin_key(settings.organisation_key_pins_file, created.organisation_id, created.key_id)
     accounts = (
         DemoAccount("admin", admin.login, created.admin.staff_id, admin.passphrase,
                     created.admin.otpauth_uri),

@@ -3,6 +3,10 @@
 Secrets are read from files named by environment variables (never from the variables themselves,
 which leak into ``/proc`` and crash reports). A missing or empty secret raises
 ``ConfigurationError`` at start-up; it never silently becomes ``""``.
+
+The console reads :class:`ConsoleSettings` instead (``load_console_settings``): it names no
+secret of the bot side at all, only the front end's public key and the key pins, so a seized
+console host holds nothing that opens a chat link.
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.core.errors import ConfigurationError
-from bot.core.private_files import refuse_shared_secret_file
+from bot.core.key_pins import KeyPins, read_key_pins
+from bot.core.private_files import refuse_shared_secret_file, refuse_writable_by_others
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = PROJECT_ROOT / "data"
@@ -53,6 +58,10 @@ class Settings:
     # Keys the audit chain (bot/core/db/audit.py); every process that writes the log holds it.
     audit_key_file: Path
     telegram_base_url: str
+    # Written by `make keys` from the front-end secret; the console seals the outbox to it.
+    front_end_public_key_file: Path
+    # The organisation keys sealing may use (bot/core/key_pins.py).
+    organisation_key_pins_file: Path
     # Kept out of repr: a Settings printed in a traceback must not carry the token.
     telegram_token_file: Path | None = field(default=None, repr=False)
     telegram_token_variable: str | None = field(default=None, repr=False)
@@ -81,7 +90,22 @@ class Settings:
 
     def audit_key(self) -> bytes:
         """The HMAC key of the audit chain: off the database, so a copy of it cannot forge one."""
-        return read_secret_file(self.audit_key_file, "LANTERN_AUDIT_KEY_FILE")
+        return read_secret_file(self.audit_key_file, AUDIT_KEY_VARIABLE)
+
+    def organisation_key_pins(self) -> KeyPins:
+        """The organisation keys reports may be sealed to; a missing file fails loudly."""
+        return read_key_pins(self.organisation_key_pins_file, PINS_VARIABLE)
+
+    def for_console(self) -> ConsoleSettings:
+        """The same deployment as the console sees it: public halves and paths only."""
+        return ConsoleSettings(
+            var_dir=self.var_dir,
+            data_dir=self.data_dir,
+            database_url=self.database_url,
+            front_end_public_key_file=self.front_end_public_key_file,
+            organisation_key_pins_file=self.organisation_key_pins_file,
+            audit_key_file=self.audit_key_file,
+        )
 
     def telegram_token(self) -> str:
         """The bot token: from its file, else TELEGRAM_BOT_TOKEN, else the local dev token."""
@@ -106,10 +130,82 @@ class Settings:
         return secret
 
 
+@dataclass(frozen=True)
+class ConsoleSettings:
+    """What the staff console needs: no secret of the bot side (no front-end, pseudonym or
+    tracker key), so nothing a seized console host holds can open a chat link."""
+
+    var_dir: Path
+    data_dir: Path
+    database_url: str
+    front_end_public_key_file: Path
+    organisation_key_pins_file: Path
+    audit_key_file: Path
+
+    def audit_key(self) -> bytes:
+        """The console writes the audit log too (sign-ins, replies), so it keys the chain."""
+        return read_secret_file(self.audit_key_file, AUDIT_KEY_VARIABLE)
+
+    def front_end_public_key_hex(self) -> str:
+        """The front end's public key the outbox is sealed to; a missing file fails loudly."""
+        refuse_writable_by_others(self.front_end_public_key_file, PUBLIC_KEY_VARIABLE)
+        try:
+            return self.front_end_public_key_file.read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError) as error:
+            raise ConfigurationError(
+                f"the front end's public key file {self.front_end_public_key_file} could not "
+                f"be read; set {PUBLIC_KEY_VARIABLE} to the file `make keys` (python -m bot "
+                "local-setup) writes beside the front end's key"
+            ) from error
+
+    def organisation_key_pins(self) -> KeyPins:
+        """The organisation keys notes and replies may be sealed to."""
+        return read_key_pins(self.organisation_key_pins_file, PINS_VARIABLE)
+
+
+PUBLIC_KEY_VARIABLE = "LANTERN_FRONT_END_PUBLIC_KEY_FILE"
+PINS_VARIABLE = "LANTERN_ORGANISATION_KEY_PINS_FILE"
+AUDIT_KEY_VARIABLE = "LANTERN_AUDIT_KEY_FILE"
+
+
+def load_console_settings(environ: Mapping[str, str] | None = None) -> ConsoleSettings:
+    """The console's settings; never reads a variable naming a bot-side secret."""
+    env = os.environ if environ is None else environ
+    var_dir = _var_dir(env)
+    return ConsoleSettings(
+        var_dir=var_dir,
+        data_dir=Path(env.get("LANTERN_DATA_DIR", str(DATA_DIR))),
+        database_url=_database_url(env, var_dir),
+        front_end_public_key_file=_public_key_file(env, var_dir),
+        organisation_key_pins_file=_pins_file(env, var_dir),
+        audit_key_file=_audit_key_file(env, var_dir),
+    )
+
+
+def _var_dir(env: Mapping[str, str]) -> Path:
+    return Path(env.get("LANTERN_VAR_DIR", str(PROJECT_ROOT / "var")))
+
+
+def _database_url(env: Mapping[str, str], var_dir: Path) -> str:
+    return env.get("LANTERN_DATABASE_URL", f"sqlite:///{var_dir / 'lantern.db'}")
+
+
+def _public_key_file(env: Mapping[str, str], var_dir: Path) -> Path:
+    return Path(env.get(PUBLIC_KEY_VARIABLE, str(var_dir / "keys" / "front_end.pub")))
+
+
+def _audit_key_file(env: Mapping[str, str], var_dir: Path) -> Path:
+    return Path(env.get(AUDIT_KEY_VARIABLE, str(var_dir / "keys" / "audit.key")))
+
+
+def _pins_file(env: Mapping[str, str], var_dir: Path) -> Path:
+    return Path(env.get(PINS_VARIABLE, str(var_dir / "keys" / "organisation_keys.pins")))
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read the settings once; pass the result in, never read the environment again."""
     env = os.environ if environ is None else environ
-    var_dir = Path(env.get("LANTERN_VAR_DIR", str(PROJECT_ROOT / "var")))
+    var_dir = _var_dir(env)
     token_variable = env.get("TELEGRAM_BOT_TOKEN") or None
     local = token_variable is None and not env.get("LANTERN_TELEGRAM_TOKEN_FILE")
     default_base_url = LOCAL_TELEGRAM_BASE_URL if local else TELEGRAM_BASE_URL
@@ -117,7 +213,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         var_dir=var_dir,
         data_dir=Path(env.get("LANTERN_DATA_DIR", str(DATA_DIR))),
         rasa_url=env.get("LANTERN_RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
-        database_url=env.get("LANTERN_DATABASE_URL", f"sqlite:///{var_dir / 'lantern.db'}"),
+        database_url=_database_url(env, var_dir),
         pseudonym_key_file=Path(
             env.get("LANTERN_PSEUDONYM_KEY_FILE", str(var_dir / "keys" / "pseudonym.key"))
         ),
@@ -131,8 +227,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         front_end_key_file=Path(
             env.get("LANTERN_FRONT_END_KEY_FILE", str(var_dir / "keys" / "front_end.key"))
         ),
-        audit_key_file=Path(env.get("LANTERN_AUDIT_KEY_FILE", str(var_dir / "keys" / "audit.key"))),
+        audit_key_file=_audit_key_file(env, var_dir),
         telegram_base_url=env.get("LANTERN_TELEGRAM_BASE_URL", default_base_url),
+        front_end_public_key_file=_public_key_file(env, var_dir),
+        organisation_key_pins_file=_pins_file(env, var_dir),
         telegram_token_file=_optional_path(env, "LANTERN_TELEGRAM_TOKEN_FILE"),
         telegram_token_variable=token_variable,
         rasa_timeout_seconds=float(_positive_int(env, "LANTERN_RASA_TIMEOUT_SECONDS", 20)),

@@ -72,3 +72,17 @@ def refuse_shared_secret_file(path: Path, variable: str) -> None:
             f"secret file {path} ({variable}) is open to group or others "
             f"(mode {stat.S_IMODE(mode):04o}); run `chmod 600 {path}` and start again"
         )
+
+
+def refuse_writable_by_others(path: Path, variable: str) -> None:
+    """Raise LooseSecretFileError if group or others may write a file whose integrity matters
+    (the front end's public key, the key pins): a replaced one would redirect what is sealed."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return  # the read that follows reports a missing file with its own clear message
+    if mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise LooseSecretFileError(
+            f"file {path} ({variable}) may be written by group or others "
+            f"(mode {stat.S_IMODE(mode):04o}); run `chmod 644 {path}` and start again"
+        )

@@ -65,7 +65,7 @@ def create_app(settings: Settings) -> Application:  # type: ignore[type-arg]
     """The PTB Application with every handler; secrets are read (or fail) here, at start-up."""
     front_end = FrontEnd(
         RasaFrontDoorClient(settings.rasa_url, settings.rasa_timeout_seconds),
-        Store(Database(create_engine_for(settings))),
+        Store(Database(create_engine_for(settings), key_pins=settings.organisation_key_pins())),
         tracker_vault_for(settings),
         front_end_key=FrontEndKey(settings.front_end_key()),
         pseudonym_key=settings.pseudonym_key(),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,12 +15,16 @@ from sqlalchemy import Engine
 
 from actions import runtime
 from actions.support import ActionShowSupport
+from bot.core.config import Settings
 from bot.core.crypto import KdfParams
 from bot.core.db.audit import Actor
 from bot.core.db.directory_edits import save_edit
+from bot.core.db.local_setup import create_local_setup
 from bot.core.db.organisations import Credentials, create_organisation
 from bot.core.db.store import Database, Store, create_engine_for
 from bot.core.directory import default_directory
+from bot.core.errors import ConfigurationError
+from bot.core.key_pins import pin_key
 
 from .conftest import TrackerFactory
 
@@ -99,3 +104,31 @@ async def test_an_unreachable_database_still_gets_the_person_the_files_services(
     assert "0808 80 10 800" in text
     assert "directory edits could not be loaded: OperationalError" in caplog.text
     assert "nobody" not in caplog.text
+
+
+@pytest.fixture
+def runtime_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """The action server's own settings and store, read from a fresh local var/."""
+    var = tmp_path / "var"
+    monkeypatch.setenv("LANTERN_VAR_DIR", str(var))
+    monkeypatch.delenv("LANTERN_DATABASE_URL", raising=False)
+    monkeypatch.delenv("LANTERN_ORGANISATION_KEY_PINS_FILE", raising=False)
+    runtime.settings.cache_clear()
+    runtime.store.cache_clear()
+    settings = runtime.settings()
+    create_local_setup(settings)
+    yield settings
+    runtime.settings.cache_clear()
+    runtime.store.cache_clear()
+
+
+def test_the_action_servers_store_seals_only_to_the_pinned_keys(runtime_on: Settings) -> None:
+    pin_key(runtime_on.organisation_key_pins_file, "a" * 32, "b" * 32)
+    pins = runtime.store().db.key_pins
+    assert pins is not None and pins.pairs == frozenset({("a" * 32, "b" * 32)})
+
+
+def test_the_action_server_refuses_to_share_without_a_pins_file(runtime_on: Settings) -> None:
+    runtime_on.organisation_key_pins_file.unlink()
+    with pytest.raises(ConfigurationError, match="LANTERN_ORGANISATION_KEY_PINS_FILE"):
+        runtime.store()

@@ -20,8 +20,10 @@ from bot.core.config import Settings, load_settings
 from bot.core.crypto import KdfParams, totp_code
 from bot.core.db.database import Database
 from bot.core.db.handoffs import HandoffFields
+from bot.core.db.local_setup import write_front_end_public_key
 from bot.core.db.models import Role
 from bot.core.db.organisations import Credentials, add_staff_member, create_organisation
+from bot.core.key_pins import pin_key
 from bot.core.private_files import write_private_file
 from bot.core.report_fields import Urgency
 from tests.support_cases import open_case
@@ -58,7 +60,7 @@ class World:
     kdf: KdfParams
 
     def client(self) -> TestClient:
-        app = create_app(self.settings, engine=self.db.engine, clock=self.clock)
+        app = create_app(self.settings.for_console(), engine=self.db.engine, clock=self.clock)
         return TestClient(app, base_url="https://testserver", follow_redirects=False)
 
     def code(self, login: str) -> str:
@@ -120,12 +122,15 @@ def world(engine: Engine, tmp_path: Path, fast_kdf: KdfParams) -> Iterator[World
     var = tmp_path / "var"
     write_private_file(var / "keys" / "front_end.key", secrets.token_hex(32))
     settings = load_settings({"LANTERN_VAR_DIR": str(var)})
+    write_front_end_public_key(settings)
     clock = Clock()
     db = Database(engine, clock=clock)
     with db.transaction() as session:
         org = create_organisation(session, "Partner", ADMIN, clock(), kdf=fast_kdf)
         worker = add_staff_member(session, ADMIN, WORKER, Role.CASEWORKER, clock(), kdf=fast_kdf)
         other = create_organisation(session, "Elsewhere", OTHER_ADMIN, clock(), kdf=fast_kdf)
+    for created in (org, other):  # as `python -m bot staff create-organisation` pins them
+        pin_key(settings.organisation_key_pins_file, created.organisation_id, created.key_id)
     yield World(
         settings,
         db,

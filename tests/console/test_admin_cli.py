@@ -7,16 +7,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from bot.__main__ import build_parser
 from bot.console.admin_cli import run_staff_command
 from bot.core.config import Settings, load_settings
 from bot.core.crypto import KdfParams, WrongPassphraseError
 from bot.core.db.keys import unlock_organisation_keys
-from bot.core.db.models import AuditEntry, Organisation, Role, Staff, WrappedKey
+from bot.core.db.models import AuditEntry, Organisation, OrganisationKey, Role, Staff, WrappedKey
 from bot.core.db.organisations import AccountError
 from bot.core.db.routing import CoverageError
 from bot.core.db.store import Database, create_engine_for
+from bot.core.key_pins import read_key_pins
 from bot.core.passphrase_strength import WeakPassphraseError
 from tests.support import with_audit_key
 
@@ -179,3 +181,23 @@ def test_disable_enable_and_remove_are_audited_and_removal_deletes_the_key_copie
             if entry.action.startswith("staff.")
         ]
         assert acts[-4:] == ["staff.disable", "staff.enable", "staff.disable", "staff.remove"]
+
+
+def test_the_keys_the_cli_creates_are_pinned_and_the_line_for_other_hosts_printed(
+    settings: Settings, run: Run
+) -> None:
+    """Given an admin creating an organisation and later rotating its key, Then each new key is
+    pinned in this host's pins file, and the output gives the line the other hosts need."""
+    created = run(
+        ["create-organisation", "--name", "Partner", "--admin", "root"], "root violet harbour 1"
+    )
+    recovery = created.split("RECOVERY CODE (shown once, keep it offline): ")[1].split()[0]
+    run(["rotate-keys", "--by", "root"], "root violet harbour 1", recovery)
+    with Database(create_engine_for(settings)).transaction() as session:
+        keys = session.scalars(select(OrganisationKey)).all()
+        pairs = {(key.organisation_id, key.key_id) for key in keys}
+    assert len(pairs) == 2
+    assert read_key_pins(settings.organisation_key_pins_file, "-").pairs == pairs
+    assert any(
+        f"every host that seals (bot side and console): {a} {b}" in created for a, b in pairs
+    )

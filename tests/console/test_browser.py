@@ -24,7 +24,10 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def console_url(world: World) -> Iterator[str]:
     app = create_app(
-        world.settings, engine=world.db.engine, clock=world.clock, secure_cookies=False
+        world.settings.for_console(),
+        engine=world.db.engine,
+        clock=world.clock,
+        secure_cookies=False,
     )
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from bot.console import accounts
 from bot.console.demo import (
@@ -20,8 +21,10 @@ from bot.console.demo import (
 )
 from bot.core.config import load_settings
 from bot.core.crypto import KdfParams
-from bot.core.db.models import Role
+from bot.core.db.local_setup import create_local_setup
+from bot.core.db.models import OrganisationKey, Role
 from bot.core.db.store import Database, create_engine_for
+from bot.core.key_pins import read_key_pins
 from tests.support import with_audit_key
 
 
@@ -54,3 +57,15 @@ def test_without_a_demo_file_the_code_command_explains(tmp_path: Path) -> None:
     settings = load_settings({"LANTERN_VAR_DIR": str(tmp_path / "var")})
     with pytest.raises(NoDemoOrganisationError, match="make keys"):
         demo_account(settings)
+
+
+def test_the_demo_charitys_key_is_pinned(tmp_path: Path, fast_kdf: KdfParams) -> None:
+    """Given `make keys` on a fresh clone, Then the demo charity's key is the one pinned, so a
+    local run's reports are sealed to it (and to nothing added later)."""
+    settings = load_settings({"LANTERN_VAR_DIR": str(tmp_path / "var")})
+    create_local_setup(settings)
+    seed_demo_organisation(settings, kdf=fast_kdf)
+    with Database(create_engine_for(settings)).transaction() as session:
+        (key,) = session.scalars(select(OrganisationKey)).all()
+        pair = (key.organisation_id, key.key_id)
+    assert read_key_pins(settings.organisation_key_pins_file, "-").pairs == frozenset({pair})

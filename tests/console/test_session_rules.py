@@ -63,7 +63,10 @@ def test_without_secure_cookies_there_is_no_prefix_and_no_hsts(world: World) -> 
     """Given --insecure-cookies (local http), Then the cookie has no __Host- prefix (a browser
     would drop a prefixed cookie without Secure) and no HSTS header pins plain http."""
     app = create_app(
-        world.settings, engine=world.db.engine, clock=world.clock, secure_cookies=False
+        world.settings.for_console(),
+        engine=world.db.engine,
+        clock=world.clock,
+        secure_cookies=False,
     )
     client = TestClient(app, base_url="http://testserver", follow_redirects=False)
     page = client.get("/sign-in")
@@ -103,7 +106,7 @@ def test_a_new_sign_in_ends_the_same_persons_older_session(world: World) -> None
     """Given a caseworker signed in on a shared office computer, When she signs in again on
     her laptop (same console process), Then the office computer's session is over, and another
     staff member's session is untouched."""
-    app = create_app(world.settings, engine=world.db.engine, clock=world.clock)
+    app = create_app(world.settings.for_console(), engine=world.db.engine, clock=world.clock)
 
     def browser() -> TestClient:
         return TestClient(app, base_url="https://testserver", follow_redirects=False)

@@ -45,6 +45,8 @@ def test_local_setup_leaves_only_private_files_and_directories(settings: Setting
         settings.tracker_key_file,
         settings.front_end_key_file,
         settings.audit_key_file,
+        settings.front_end_public_key_file,
+        settings.organisation_key_pins_file,
     ):
         assert mode(key_file) == 0o600, key_file
     assert mode(settings.var_dir / "lantern.db") == 0o600
@@ -94,15 +96,6 @@ def test_start_up_refuses_a_key_file_open_to_group_or_others(
     message = str(refused.value)
     assert str(key_file) in message and "chmod 600" in message
     assert content not in message and content[:8] not in message
-
-
-def test_the_console_does_not_start_with_a_loose_key_file(settings: Settings) -> None:
-    from bot.console.app import create_app
-
-    create_local_setup(settings)
-    settings.front_end_key_file.chmod(0o644)
-    with pytest.raises(LooseSecretFileError, match=r"front_end\.key"):
-        create_app(settings)
 
 
 @pytest.mark.parametrize("private", [0o600, 0o400])

@@ -16,6 +16,7 @@ from bot.core.crypto.envelope import (
     WrongKeyError,
     WrongPassphraseError,
     envelope_key_id,
+    envelope_kind,
 )
 from bot.core.crypto.passwords import (
     MIN_PASSPHRASE_CHARS,
@@ -42,19 +43,24 @@ from bot.core.crypto.passwords import (
     wrap_totp_secret_for_staff,
 )
 from bot.core.crypto.sealing import (
+    COURIER_KIND,
     DEFAULT_SUITE,
     FrontEndKey,
+    FrontEndPublicKey,
     OrganisationPrivateKey,
     OrganisationPublicKey,
     SealingSuite,
     generate_organisation_key,
     open_as_front_end,
+    open_as_front_end_courier,
     open_as_organisation,
     seal_for_front_end,
+    seal_for_front_end_courier,
     seal_for_organisation,
 )
 
 __all__ = [
+    "COURIER_KIND",
     "DEFAULT_SUITE",
     "ENVELOPE_VERSION",
     "MIN_PASSPHRASE_CHARS",
@@ -63,6 +69,7 @@ __all__ = [
     "TOTP_STEP_SECONDS",
     "Binding",
     "FrontEndKey",
+    "FrontEndPublicKey",
     "KdfParams",
     "KeyFormatError",
     "OrganisationPrivateKey",
@@ -75,6 +82,7 @@ __all__ = [
     "WrongPassphraseError",
     "accepted_totp_step",
     "envelope_key_id",
+    "envelope_kind",
     "generate_organisation_key",
     "generate_recovery_code",
     "hash_receipt_for_lookup",
@@ -83,8 +91,10 @@ __all__ = [
     "kdf_params_token",
     "new_totp_secret",
     "open_as_front_end",
+    "open_as_front_end_courier",
     "open_as_organisation",
     "seal_for_front_end",
+    "seal_for_front_end_courier",
     "seal_for_organisation",
     "staff_password_kdf",
     "totp_code",

@@ -72,6 +72,11 @@ def envelope_key_id(envelope: bytes) -> str:
     return str(unpack_envelope(envelope, None)[2]["kid"])
 
 
+def envelope_kind(envelope: bytes) -> str:
+    """The kind an envelope declares (who it was sealed for), without opening it."""
+    return str(unpack_envelope(envelope, None)[2].get("kind"))
+
+
 def canonical_json(fields: Mapping[str, object]) -> bytes:
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
 

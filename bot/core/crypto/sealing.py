@@ -2,7 +2,9 @@
 
 ``seal_for_organisation`` output opens only with the charity's private key, which this server
 never holds in clear (HPKE, RFC 9180); ``seal_for_front_end`` output opens only with the front
-end's own secret (AES-256-GCM). Kept importable on Python 3.10: Rasa's tracker store loads it.
+end's own secret (AES-256-GCM); ``seal_for_front_end_courier`` needs only the front end's public
+key (HPKE, X25519) and opens only with its secret, so the console can write to the outbox without
+holding what opens the chat links. Kept importable on Python 3.10: Rasa's tracker store loads it.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from bot.core.crypto.envelope import (
     unpack_envelope,
 )
 
+# The envelope kind of what the console seals to the front end's public key (the outbox).
+COURIER_KIND = "front-end-courier"
 _MLKEM_SEED_BYTES = 64
 _X25519_BYTES = 32
 # Plaintexts are padded to one of these sizes (then to whole multiples of the last), so a stolen
@@ -120,18 +124,50 @@ class OrganisationPrivateKey:
         return f"OrganisationPrivateKey(key_id={self.key_id!r}, suite={self.suite.value!r})"
 
 
+class FrontEndPublicKey:
+    """The public half of the front end's courier key pair: anyone holding it (the console) can
+    seal outbox messages to the front end, and nobody holding only it can open anything."""
+
+    def __init__(self, public_bytes: bytes) -> None:
+        self.public_bytes = bytes(public_bytes)
+        try:
+            self._hpke_key = x25519.X25519PublicKey.from_public_bytes(self.public_bytes)
+        except ValueError as error:
+            raise KeyFormatError("a front-end public key is 32 bytes of X25519") from error
+        self.key_id = _key_id(SealingSuite.X25519, self.public_bytes)
+
+    @classmethod
+    def from_hex(cls, text: str) -> FrontEndPublicKey:
+        """The form ``make keys`` writes to the public key file."""
+        try:
+            return cls(bytes.fromhex(text.strip()))
+        except ValueError as error:
+            raise KeyFormatError("a front-end public key file holds 64 hex digits") from error
+
+    def __repr__(self) -> str:
+        return f"FrontEndPublicKey(key_id={self.key_id!r})"
+
+
 class FrontEndKey:
-    """The front end's own symmetric key, derived from a secret file's bytes (at least 32)."""
+    """The front end's own keys, derived from a secret file's bytes (at least 32): a symmetric
+    key for what only it writes and reads, and the private half of its courier key pair."""
 
     def __init__(self, secret_material: bytes) -> None:
         if len(secret_material) < 32:
             raise KeyFormatError("front-end secret material must hold at least 32 bytes")
         # HKDF lets the secret file hold hex or raw bytes alike and separates this use of it.
-        self._key = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=None, info=b"lantern front-end seal v1"
-        ).derive(secret_material)
+        self._key = _derive(secret_material, b"lantern front-end seal v1")
         self.key_id = hashlib.sha256(b"lantern front-end key id\x00" + self._key).hexdigest()[:32]
         self._aead = AESGCM(self._key)
+        # Derived from the same file, so no second secret has to reach the front end's host.
+        self._courier = x25519.X25519PrivateKey.from_private_bytes(
+            _derive(secret_material, b"lantern front-end courier x25519 v1")
+        )
+        self._courier_public = FrontEndPublicKey(self._courier.public_key().public_bytes_raw())
+
+    def courier_public_key(self) -> FrontEndPublicKey:
+        """What the console may hold: it seals the outbox to this and can open nothing."""
+        return self._courier_public
 
     @classmethod
     def generate(cls) -> FrontEndKey:
@@ -159,6 +195,38 @@ def seal_for_organisation(
     info = binding_context(header, binding)
     body = _HPKE_SUITES[org_key.suite].encrypt(_padded(plaintext), org_key._hpke_key, info=info)
     return pack_envelope(header, body)
+
+
+def seal_for_front_end_courier(
+    plaintext: bytes, public_key: FrontEndPublicKey, binding: Binding
+) -> bytes:
+    """Seal with the front end's public key: only the front end (its secret) can read it."""
+    header = envelope_header(COURIER_KIND, public_key.key_id, SealingSuite.X25519.value)
+    info = binding_context(header, binding)
+    body = _HPKE_SUITES[SealingSuite.X25519].encrypt(plaintext, public_key._hpke_key, info=info)
+    return pack_envelope(header, body)
+
+
+def open_as_front_end_courier(
+    envelope: bytes, keys: Mapping[str, FrontEndKey], binding: Binding
+) -> bytes:
+    """Open a courier envelope with whichever of the front end's (current or retired) keys it
+    names; ``keys`` are the front end's own, by their symmetric key id as elsewhere."""
+    header, body, fields = unpack_envelope(envelope, COURIER_KIND)
+    by_public = {key.courier_public_key().key_id: key for key in keys.values()}
+    key = by_public.get(str(fields["kid"]))
+    if key is None:
+        raise UnknownKeyIdError(f"no front-end key offered for courier key id {fields['kid']}")
+    if fields["suite"] != SealingSuite.X25519.value:
+        raise WrongKeyError("a courier envelope names a suite the front end does not use")
+    try:
+        return _HPKE_SUITES[SealingSuite.X25519].decrypt(
+            body, key._courier, info=binding_context(header, binding)
+        )
+    except InvalidTag as error:
+        raise TamperedCiphertextError(
+            "front-end sealed value was altered or belongs to another record or field"
+        ) from error
 
 
 def open_as_organisation(
@@ -226,6 +294,10 @@ def _unpadded(padded: bytes) -> bytes:
     if length > len(padded) - _PAD_LENGTH.size:
         raise TamperedCiphertextError("padded plaintext is shorter than its length says")
     return padded[_PAD_LENGTH.size : _PAD_LENGTH.size + length]
+
+
+def _derive(secret_material: bytes, info: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(secret_material)
 
 
 def _key_id(suite: SealingSuite, public_bytes: bytes) -> str:

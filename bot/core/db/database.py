@@ -19,9 +19,11 @@ from bot.core.db.migrations import upgrade_database
 from bot.core.db.models import Handoff
 from bot.core.errors import LanternError
 from bot.core.firewall import default_firewall
+from bot.core.key_pins import KeyPins
 from bot.core.pseudonym import is_pseudonym
 
 __all__ = [
+    "KEY_PINS",
     "REPORT_FORMAT",
     "Database",
     "Redaction",
@@ -32,6 +34,8 @@ __all__ = [
 ]
 
 REPORT_FORMAT = 1
+# Where a session carries its Database's key pins, for ``keys.active_organisation_key``.
+KEY_PINS = "lantern.key_pins"
 
 
 class StoreError(LanternError):
@@ -48,18 +52,26 @@ class Redactor(Protocol):
 
 
 class Database:
-    """Owns the engine and its sessions; nothing connects until the first transaction."""
+    """Owns the engine and its sessions; nothing connects until the first transaction.
+
+    ``key_pins`` (from the settings) are the only organisation keys its sessions seal to; every
+    process passes them. ``None`` trusts every key in the database, for tests of other things.
+    """
 
     def __init__(
         self,
         engine: Engine,
         firewall: Redactor | None = None,
         clock: Callable[[], datetime] | None = None,
+        key_pins: KeyPins | None = None,
     ) -> None:
         self.engine = engine
         self.firewall: Redactor = firewall if firewall is not None else default_firewall()
+        self.key_pins = key_pins
         self._clock = clock or (lambda: datetime.now(timezone.utc))
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # The pins ride on each session, so every repository that seals meets them without
+        # each signature carrying them.
+        self._sessions = sessionmaker(engine, expire_on_commit=False, info={KEY_PINS: key_pins})
 
     def now(self) -> datetime:
         return self._clock()

@@ -17,21 +17,37 @@ from bot.core.crypto import (
     unwrap_organisation_key_as_staff,
     unwrap_organisation_key_with_recovery_code,
 )
+from bot.core.db.database import KEY_PINS
 from bot.core.db.models import OrganisationKey, WrappedKey
 from bot.core.errors import LanternError
+from bot.core.key_pins import KeyPins
 
 
 class KeyStoreError(LanternError):
     """No usable key: none active, none wrapped for this person, or an unknown organisation."""
 
 
+class UnpinnedKeyError(KeyStoreError):
+    """The organisation's active key is not among the deployment's pins: nothing is sealed to
+    it (a row someone added to the database must not receive reports)."""
+
+
 def active_organisation_key(session: Session, organisation_id: str) -> OrganisationPublicKey:
-    """The key that seals now: the newest one not retired."""
+    """The key that seals now: the newest one not retired, and pinned (when the session's
+    Database carries pins, as every process's does)."""
     active = organisation_keys(session, organisation_id, active_only=True)
     if not active:
         raise KeyStoreError("the organisation has no active public key")
     row = active[0]
-    return OrganisationPublicKey(organisation_id, SealingSuite(row.suite), row.public_bytes)
+    key = OrganisationPublicKey(organisation_id, SealingSuite(row.suite), row.public_bytes)
+    pins: KeyPins | None = session.info.get(KEY_PINS)
+    # The fingerprint is computed from the bytes that would seal, never read from the row.
+    if pins is not None and not pins.allows(organisation_id, key.key_id):
+        raise UnpinnedKeyError(
+            f"organisation key {key.key_id} of {organisation_id} is not pinned in this "
+            "deployment's settings; refusing to seal to it"
+        )
+    return key
 
 
 def unlock_organisation_keys(

@@ -1,9 +1,11 @@
 """The anonymous relay: a caseworker and the person talk while the person stays a pseudonym.
 
 Three parts, each sealed at rest: the case thread (redacted, sealed for the organisation, by
-``bot.core.db.sealed_messages``), the outbox the front end delivers from (redacted, sealed for
-the front end) and the chat links that say where to deliver (the Telegram chat id, sealed for
-the front end, kept only for a while). Every function works in the caller's session.
+``bot.core.db.sealed_messages``), the outbox the front end delivers from (redacted, sealed to
+the front end's public key, so the console that writes it cannot read it back) and the chat links
+that say where to deliver (the Telegram chat id, sealed under the front end's own secret, kept
+only for a while; nothing the console holds opens them). Every function works in the caller's
+session.
 """
 
 from __future__ import annotations
@@ -17,11 +19,16 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.core.crypto import (
+    COURIER_KIND,
     Binding,
     FrontEndKey,
+    FrontEndPublicKey,
     OrganisationPrivateKey,
+    envelope_kind,
     open_as_front_end,
+    open_as_front_end_courier,
     seal_for_front_end,
+    seal_for_front_end_courier,
 )
 from bot.core.db.audit import PERSON, SYSTEM, Actor, append_audit
 from bot.core.db.database import Redactor, StoreError, require_handoff, require_pseudonym
@@ -125,7 +132,7 @@ def enqueue_delivery(
     dedupe_key: str,
     text: str,
     *,
-    key: FrontEndKey,
+    key: FrontEndPublicKey,
     actor: Actor,
     now: datetime,
     firewall: Redactor,
@@ -141,7 +148,7 @@ def enqueue_delivery(
         return existing.id
     row = OutboxMessage(id=new_id(), pseudonym=pseudonym, dedupe_key=dedupe_key, created_at=now)
     row.delivered = False
-    row.sealed_payload = seal_for_front_end(
+    row.sealed_payload = seal_for_front_end_courier(
         firewall.redact(text).text.encode("utf-8"), key, _outbox_binding(row.id)
     )
     session.add(row)
@@ -153,7 +160,7 @@ def reply_to_person(
     session: Session,
     handoff_id: str,
     text: str,
-    key: FrontEndKey,
+    key: FrontEndPublicKey,
     actor: Actor,
     *,
     now: datetime,
@@ -203,7 +210,7 @@ def pending_deliveries(
         Delivery(
             row.id,
             row.pseudonym,
-            open_as_front_end(row.sealed_payload, keys, _outbox_binding(row.id)).decode(),
+            _open_outbox(row.sealed_payload, keys, _outbox_binding(row.id)).decode(),
             from_caseworker=row.dedupe_key.startswith(CASEWORKER_REPLY_PREFIX),
         )
         for row in rows
@@ -281,6 +288,14 @@ def forget_chat(session: Session, pseudonym: str, *, now: datetime, blocked: boo
         append_audit(session, SYSTEM, "chat.blocked", now)
     else:
         append_audit(session, PERSON, "chat.forget", now)
+
+
+def _open_outbox(sealed: bytes, keys: Mapping[str, FrontEndKey], binding: Binding) -> bytes:
+    # Rows queued before the outbox was sealed to the public key are under the front end's own
+    # symmetric key, which it still holds: they open as they are, and no migration is needed.
+    if envelope_kind(sealed) == COURIER_KIND:
+        return open_as_front_end_courier(sealed, keys, binding)
+    return open_as_front_end(sealed, keys, binding)
 
 
 def _outbox_binding(outbox_id: str) -> Binding:

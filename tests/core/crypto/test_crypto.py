@@ -10,6 +10,7 @@ import pytest
 from bot.core.crypto import (
     Binding,
     FrontEndKey,
+    FrontEndPublicKey,
     KdfParams,
     KeyFormatError,
     OrganisationPrivateKey,
@@ -19,11 +20,14 @@ from bot.core.crypto import (
     WrongKeyError,
     WrongPassphraseError,
     envelope_key_id,
+    envelope_kind,
     generate_organisation_key,
     generate_recovery_code,
     open_as_front_end,
+    open_as_front_end_courier,
     open_as_organisation,
     seal_for_front_end,
+    seal_for_front_end_courier,
     seal_for_organisation,
     unwrap_organisation_key_as_staff,
     unwrap_organisation_key_with_recovery_code,
@@ -249,3 +253,33 @@ def _rewrite_header(envelope: bytes, **changes: object) -> bytes:
     header = {**_header(envelope), **changes}
     raw = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
     return PREFIX.pack(magic, version, len(raw)) + raw + envelope[PREFIX.size + length :]
+
+
+def test_the_courier_seal_needs_only_the_public_key_and_opens_only_with_the_secret() -> None:
+    """Given only the front end's public key (what the console holds), When an outbox message
+    is sealed to it, Then the front end's secret opens it and only at the same binding, and
+    neither another front end's key nor the organisation's opener does."""
+    secret = b"f" * 64
+    front_end = FrontEndKey(secret)
+    public = FrontEndPublicKey.from_hex(front_end.courier_public_key().public_bytes.hex())
+    outbox = Binding("o" * 32, "outbox.payload")
+    sealed = seal_for_front_end_courier(PLAINTEXT, public, outbox)
+
+    assert PLAINTEXT not in sealed
+    assert envelope_kind(sealed) == "front-end-courier"
+    again = FrontEndKey(secret)  # derived again from the file, as after a restart
+    assert open_as_front_end_courier(sealed, {again.key_id: again}, outbox) == PLAINTEXT
+    with pytest.raises(TamperedCiphertextError):
+        open_as_front_end_courier(sealed, {again.key_id: again}, Binding("x" * 32, outbox.field))
+    other = FrontEndKey.generate()
+    with pytest.raises(UnknownKeyIdError):
+        open_as_front_end_courier(sealed, {other.key_id: other}, outbox)
+    with pytest.raises(TamperedCiphertextError):  # not the symmetric kind: no confusion
+        open_as_front_end(sealed, {again.key_id: again}, outbox)
+
+
+def test_the_public_key_file_form_is_checked() -> None:
+    with pytest.raises(KeyFormatError):
+        FrontEndPublicKey.from_hex("not hex")
+    with pytest.raises(KeyFormatError):
+        FrontEndPublicKey(b"\x01" * 31)

@@ -11,7 +11,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, inspect, select
 
-from bot.core.crypto import FrontEndKey
+from bot.core.crypto import Binding, FrontEndKey, envelope_kind, seal_for_front_end
 from bot.core.db.audit import Actor
 from bot.core.db.models import OutboxMessage, Undeliverable
 from bot.core.db.store import Store, StoreError
@@ -112,3 +112,23 @@ def test_migration_0005_downgrades_and_upgrades_again(engine: Engine) -> None:
         assert "undeliverable" not in {c["name"] for c in inspect(connection).get_columns("outbox")}
         command.upgrade(config, "head")
         assert "undeliverable" in {c["name"] for c in inspect(connection).get_columns("outbox")}
+
+
+def test_a_row_queued_before_the_upgrade_is_still_delivered(store: Store, key: FrontEndKey) -> None:
+    """Given a row the console sealed under the front end's symmetric key before replies were
+    sealed to its public key, When the upgraded front end reads the queue, Then that row opens
+    with the key it holds anyway, beside a new one: no migration, no message lost."""
+    old = "0" * 31 + "1"
+    with store.db.transaction() as session:
+        pending = OutboxMessage(
+            id=old, pseudonym=PERSON, dedupe_key="reply.old", created_at=datetime.now(timezone.utc)
+        )
+        pending.delivered = False
+        pending.sealed_payload = seal_for_front_end(
+            b"sent before the upgrade", key, Binding(old, "outbox.payload")
+        )
+        session.add(pending)
+    new = enqueue(store.db, PERSON, "reply.new", "sent after it", key, by=SYSTEM)
+    assert envelope_kind(row(store, new).sealed_payload) == "front-end-courier"
+    texts = {d.id: d.text for d in store.pending_deliveries({key.key_id: key})}
+    assert texts == {old: "sent before the upgrade", new: "sent after it"}

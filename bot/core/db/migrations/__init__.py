@@ -9,14 +9,14 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 
-from bot.core.config import Settings
+from bot.core.config import ConsoleSettings, Settings
 from bot.core.db.audit_key import use_audit_key
 from bot.core.private_files import private_sqlite_file
 
 _HERE = Path(__file__).resolve().parent
 
 
-def create_engine_for(settings_or_url: Settings | str) -> Engine:
+def create_engine_for(settings_or_url: Settings | ConsoleSettings | str) -> Engine:
     """An engine for the configured database; it opens no connection until first used."""
     url = settings_or_url if isinstance(settings_or_url, str) else settings_or_url.database_url
     engine = create_engine(url)
