@@ -14,7 +14,7 @@ import pytest
 
 from bot.console.demo import demo_account
 from bot.core.config import Settings, load_settings
-from bot.core.crypto import FrontEndKey
+from bot.core.crypto import FrontEndPublicKey
 from bot.core.db import relay
 from bot.core.db.audit import Actor
 from bot.core.db.keys import unlock_organisation_keys
@@ -67,7 +67,8 @@ class Charity:
         )
 
     def reply(self, handoff_id: str, text: str) -> None:
-        key = FrontEndKey(self.settings.front_end_key())
+        # What the console holds: the public key file `make keys` wrote, nothing more.
+        key = FrontEndPublicKey.from_hex(self.settings.for_console().front_end_public_key_hex())
         with self.db.transaction() as session:
             relay.reply_to_person(
                 session,

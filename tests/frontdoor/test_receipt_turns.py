@@ -5,20 +5,23 @@ the case over, replies and answers both ways; a wrong receipt and too many tries
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import select
 
+from bot.core.config import Settings
 from bot.core.crypto import KdfParams, OrganisationPrivateKey
 from bot.core.db import relay
 from bot.core.db.audit import Actor
 from bot.core.db.keys import unlock_organisation_keys
+from bot.core.db.local_setup import create_local_setup
 from bot.core.db.models import Author
 from bot.core.db.organisations import Credentials, create_organisation
 from bot.core.db.receipt_models import Receipt
 from bot.core.db.receipts import PER_PERSON_TRIES
+from bot.core.db.store import Database, create_engine_for
+from bot.core.key_pins import pin_key
 from bot.core.languages import ENGLISH
 from bot.core.locale import catalogue
 from bot.frontdoor.telegram_frontend import FrontEnd
@@ -37,17 +40,19 @@ def receipt_in(text: str) -> str:
     return text[len(before) : len(text) - len(after)]
 
 
-def open_case_for(front_end: FrontEnd, someone: Person) -> tuple[str, dict[str, Any]]:
-    db = front_end.store.db
+def pinned_partner(settings: Settings) -> tuple[str, dict[str, OrganisationPrivateKey]]:
+    """A partner charity whose key this deployment pins, made before the front end starts, as
+    `python -m bot staff create-organisation` does (the front end reads its pins at start-up)."""
+    create_local_setup(settings)
+    db = Database(create_engine_for(settings))
     with db.transaction() as session:
         org = create_organisation(
             session, "Partner", Credentials("partner", PASSPHRASE), db.now(), kdf=KdfParams(8, 1, 1)
         )
+    pin_key(settings.organisation_key_pins_file, org.organisation_id, org.key_id)
     with db.transaction() as session:
-        keys: dict[str, OrganisationPrivateKey] = unlock_organisation_keys(
-            session, org.admin.staff_id, PASSPHRASE
-        )
-    return open_case(db, someone.pseudonym, org.organisation_id), keys
+        keys = unlock_organisation_keys(session, org.admin.staff_id, PASSPHRASE)
+    return org.organisation_id, keys
 
 
 def reply(front_end: FrontEnd, handoff_id: str, text: str) -> None:
@@ -57,7 +62,7 @@ def reply(front_end: FrontEnd, handoff_id: str, text: str) -> None:
             session,
             handoff_id,
             text,
-            front_end.front_end_key,
+            front_end.front_end_key.courier_public_key(),
             CASEWORKER,
             now=db.now(),
             firewall=db.firewall,
@@ -71,13 +76,14 @@ async def test_a_second_account_comes_back_with_the_receipt_and_talks_with_the_c
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO)
+    organisation_id, keys = pinned_partner(rasa.settings)
     async with running(rasa.settings) as (_, front_end):
         front_end.store.receipt_kdf = fast_kdf
         first = Person(next(restart_user_ids), control, front_end)
         second = Person(next(restart_user_ids), control, front_end)
         await first.say("hello")
         await first.answers(1)
-        handoff_id, keys = open_case_for(front_end, first)
+        handoff_id = open_case(front_end.store.db, first.pseudonym, organisation_id)
 
         await first.say("/receipt")
         words = receipt_in(plain((await first.answers(2))[-1]["text"]))
@@ -135,11 +141,12 @@ async def test_a_wrong_receipt_no_words_and_no_case_each_get_a_kind_answer(
 async def test_too_many_tries_are_refused_even_with_the_right_words(
     rasa: FakeRasa, control: httpx.AsyncClient, fast_kdf: KdfParams
 ) -> None:
+    organisation_id, _ = pinned_partner(rasa.settings)
     async with running(rasa.settings) as (_, front_end):
         front_end.store.receipt_kdf = fast_kdf
         owner = Person(next(restart_user_ids), control, front_end)
         guesser = Person(next(restart_user_ids), control, front_end)
-        open_case_for(front_end, owner)
+        open_case(front_end.store.db, owner.pseudonym, organisation_id)
         await owner.say("/receipt")
         words = receipt_in(plain((await owner.answers(1))[-1]["text"]))
         for number in range(1, PER_PERSON_TRIES + 1):

@@ -201,9 +201,11 @@ def seal_for_front_end_courier(
     plaintext: bytes, public_key: FrontEndPublicKey, binding: Binding
 ) -> bytes:
     """Seal with the front end's public key: only the front end (its secret) can read it."""
-    header = envelope_header(COURIER_KIND, public_key.key_id, SealingSuite.X25519.value)
+    header = envelope_header(COURIER_KIND, public_key.key_id, SealingSuite.X25519.value, pad=1)
     info = binding_context(header, binding)
-    body = _HPKE_SUITES[SealingSuite.X25519].encrypt(plaintext, public_key._hpke_key, info=info)
+    body = _HPKE_SUITES[SealingSuite.X25519].encrypt(
+        _padded(plaintext), public_key._hpke_key, info=info
+    )
     return pack_envelope(header, body)
 
 
@@ -220,13 +222,14 @@ def open_as_front_end_courier(
     if fields["suite"] != SealingSuite.X25519.value:
         raise WrongKeyError("a courier envelope names a suite the front end does not use")
     try:
-        return _HPKE_SUITES[SealingSuite.X25519].decrypt(
+        plaintext = _HPKE_SUITES[SealingSuite.X25519].decrypt(
             body, key._courier, info=binding_context(header, binding)
         )
     except InvalidTag as error:
         raise TamperedCiphertextError(
             "front-end sealed value was altered or belongs to another record or field"
         ) from error
+    return _unpadded(plaintext) if fields.get("pad") == 1 else plaintext
 
 
 def open_as_organisation(

@@ -93,7 +93,7 @@ def reply(store: Store, handoff_id: str, key: FrontEndKey, text: str) -> None:
             session,
             handoff_id,
             text,
-            key,
+            key.courier_public_key(),
             CASEWORKER,
             now=store.db.now(),
             firewall=store.db.firewall,
