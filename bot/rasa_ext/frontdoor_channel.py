@@ -84,7 +84,8 @@ def _read_turn(raw: bytes) -> tuple[str, str, str | None, int | None]:
         raise BadTurnRequestError(400, "The message must be text.")
     if len(text) > MAX_MESSAGE_CHARS:
         raise BadTurnRequestError(413, "That message is too long to take in one go.")
-    if language is not None and language not in BY_CODE:
+    # A str first: a list or an object is unhashable, and the lookup itself would raise (a 500).
+    if language is not None and (not isinstance(language, str) or language not in BY_CODE):
         raise BadTurnRequestError(400, "The language must be one of the codes Lantern speaks.")
     if update_id is not None and (isinstance(update_id, bool) or not isinstance(update_id, int)):
         raise BadTurnRequestError(400, "The update id must be a whole number.")
