@@ -66,7 +66,9 @@ AWKWARD = [
 
 
 def examples(short: int = SHORT) -> int:
-    """Inputs per target in this run."""
+    """Inputs per target in this run; ``LANTERN_FUZZ_EXAMPLES`` sets it outright."""
+    if os.environ.get("LANTERN_FUZZ_EXAMPLES"):
+        return int(os.environ["LANTERN_FUZZ_EXAMPLES"])
     return SOAK if soak() else short
 
 
