@@ -26,7 +26,7 @@ from bot.core.message_metadata import UPDATE_ID_KEY
 from bot.core.pseudonym import is_pseudonym
 from bot.core.safety import default_safety_net
 from bot.core.turn_rules import ensure_way_out, screen_incoming
-from bot.rasa_ext import action_validation
+from bot.rasa_ext import action_retry, action_validation
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +104,8 @@ class FrontDoorInput(InputChannel):
         # Rasa builds its channels once at start-up, before any action runs: the place to swap in
         # the validator built once (bot/rasa_ext/action_validation.py).
         action_validation.install()
+        # And the custom actions called again while their restarting server refuses.
+        action_retry.install()
         return cls()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
