@@ -220,11 +220,6 @@ def bot_texts_after(person: Person, count: int) -> list[str]:
     return [m["text"] or "" for m in bot_messages(person.chat())][count:]
 
 
-@pytest.mark.xfail(
-    reason="open (docs/RELIABILITY.md): Rasa 3.6 drops a custom action's answer when the "
-    "action server cannot be reached; passes only if the server is back before Rasa calls it",
-    strict=False,
-)
 def test_killing_the_action_server_mid_turn_still_brings_the_services(faulty: Faulty) -> None:
     control = started(faulty, 1)[0]
     before = len(bot_messages(control.chat()))
