@@ -11,7 +11,7 @@ MODEL := models/lantern.tar.gz
 TRAINING_INPUTS := config.yml $(shell find domain data/nlu data/rules data/stories -name '*.yml' 2>/dev/null)
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help setup keys demo-code train run health chat test lint typecheck validate unit e2e nlu-report nlu-languages nlu-per-language bench screenshots lock clean
+.PHONY: help setup keys demo-code train run health chat test lint typecheck validate unit e2e soak nlu-report nlu-languages nlu-per-language bench screenshots lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -71,6 +71,9 @@ test: setup keys train lint typecheck validate ## Every check: lint, types, Rasa
 	$(VENV)/bin/python -m pytest -q
 	$(RASA) test core --model $(MODEL) --stories tests/conversations --fail-on-prediction-errors \
 		--out var/results/conversations
+
+soak: setup keys train ## The fault tests on the real stack and the full fuzz (>= 100,000 inputs); prints its counts
+	LANTERN_SOAK=1 $(VENV)/bin/python -m pytest -q -s -m soak
 
 nlu-report: setup ## Cross-validate the English NLU, data/nlu/en (5 folds), and write docs/results/nlu/
 	$(RASA) test nlu --config config.yml --nlu data/nlu/en --cross-validation --folds 5 \

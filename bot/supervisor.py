@@ -13,9 +13,11 @@ typed (child output goes to the child's own log file, as before).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -59,10 +61,24 @@ class Server:
 
     def spawn(self, now: float) -> None:
         with self.log_path.open("ab") as log:
+            # A process group of its own: the action server (Sanic 25) serves from a worker
+            # process that outlived a SIGKILL of its parent and kept the port (found by the
+            # fault tests), so a crash or a stop must reach the whole group.
             self.process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-                self.command, cwd=PROJECT_ROOT, env=self.env, stdout=log, stderr=log
+                self.command,
+                cwd=PROJECT_ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
             )
         self.started_at, self.restart_at = now, None
+
+    def kill_leftovers(self) -> None:
+        """SIGKILL whatever is left of the server's process group once its process is gone."""
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.process.pid, signal.SIGKILL)
 
     @property
     def running(self) -> bool:
@@ -127,6 +143,7 @@ class Supervisor:
             if now - server.started_at >= self.stable_seconds:
                 server.backoff = self.initial_backoff  # it recovered: the next crash is fresh
             return
+        server.kill_leftovers()
         server.last_exit, server.restart_at = code, now + server.backoff
         logger.warning(
             "supervisor: %s exited with code %d; restarting in %.1f s",
@@ -162,6 +179,8 @@ class Supervisor:
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait()
+            for server in self.servers:
+                server.kill_leftovers()
             self.servers.clear()
             if self.state_file is not None:
                 self.state_file.unlink(missing_ok=True)

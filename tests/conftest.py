@@ -71,3 +71,15 @@ def engine(request: pytest.FixtureRequest) -> Engine:
     name = "sqlite_engine" if request.param == "sqlite" else "postgres_engine"
     migrated: Engine = request.getfixturevalue(name)
     return migrated
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The fuzz counts, per target (`make soak` prints them; a normal run too, shorter)."""
+    from tests.fuzzing import TALLIES
+
+    for counted in TALLIES:
+        terminalreporter.write_line(counted.line())
+    if TALLIES:
+        total = sum(t.inputs for t in TALLIES)
+        failed = sum(len(t.failures) for t in TALLIES)
+        terminalreporter.write_line(f"fuzz total: {total} inputs, {failed} failures")

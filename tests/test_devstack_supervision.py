@@ -22,6 +22,9 @@ from bot.supervisor import Supervisor
 from tests.e2e.emulated import Person, bot_messages
 from tests.support import free_port, set_up_local_run
 
+# Also run by `make soak`, with the fuzz.
+pytestmark = pytest.mark.soak
+
 MESSAGES = 4
 
 

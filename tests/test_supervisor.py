@@ -6,6 +6,7 @@ HTTP exactly as `python -m bot health` probes the real stack's servers; no mocks
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
 import json
@@ -165,5 +166,50 @@ def test_a_server_that_keeps_crashing_backs_off_exponentially_to_the_cap(
         assert max(gaps) < 0.4 + 0.3, gaps
         assert crashing.last_exit == 3
         assert healthy.restarts == 0 and answers(healthy)
+    finally:
+        supervisor.stop()
+
+
+# A server that serves from a child process, as Sanic 25 does for the action server: the
+# parent only waits. The child writes its pid where the test can find it.
+PARENT_AND_WORKER = """
+import subprocess, sys, time
+worker = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+open(sys.argv[1], "w").write(str(worker.pid))
+time.sleep(120)
+"""
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie (dead, not yet reaped by its new parent) counts as gone.
+    with contextlib.suppress(FileNotFoundError):
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    return False
+
+
+def test_a_killed_server_takes_its_worker_processes_with_it(tmp_path: Path) -> None:
+    """Found by the fault tests: SIGKILL of the action server's main process left its Sanic
+    worker serving the port, outside the supervisor's reach, through every restart."""
+    pid_file = tmp_path / "worker.pid"
+    server = Server(
+        "actions",
+        [sys.executable, "-c", PARENT_AND_WORKER, str(pid_file)],
+        dict(os.environ),
+        tmp_path / "actions.log",
+    )
+    supervisor = Supervisor(initial_backoff=60.0)
+    supervisor.add(server)
+    try:
+        wait_until(lambda: pid_file.exists() and pid_file.read_text(), 30)
+        worker = int(pid_file.read_text())
+        assert server.process is not None and alive(worker)
+        os.kill(server.process.pid, signal.SIGKILL)
+        server.process.wait(timeout=10)
+        supervisor.check()
+        wait_until(lambda: not alive(worker), 10)
     finally:
         supervisor.stop()

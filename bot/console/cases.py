@@ -117,6 +117,9 @@ class Cases:
     def release(self, viewer: ConsoleSession, handoff_id: str) -> None:
         with self.db.transaction() as session:
             handoff, _ = _handoff_for(session, viewer, handoff_id)
+            # An open or closed case has nothing to release: refused, not a 500 (found by fuzz).
+            if handoff.status is not HandoffStatus.CLAIMED:
+                raise CaseActionRefusedError("this case is not claimed")
             if handoff.claimed_by != viewer.staff_id and not viewer.supervises:
                 raise CaseActionRefusedError("only the caseworker who claimed it can release it")
             handoffs.set_handoff_status(

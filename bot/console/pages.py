@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
-
 from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -14,6 +12,7 @@ from bot.console.account_pages import BUSY, client_address, refusal_message, ref
 from bot.console.cases import OUTCOMES
 from bot.console.kdf_pool import KdfPoolBusyError
 from bot.console.report_view import report_answers
+from bot.console.sessions import same_token
 from bot.console.web import Console, CsrfRefusedError, new_csrf_token
 from bot.core.db.audit import verify_chain
 from bot.core.db.models import AuditEntry
@@ -46,7 +45,7 @@ async def sign_in(request: Request) -> Response:
     console = _console(request)
     form = await request.form()
     expected, offered = request.cookies.get(console.sign_in_cookie), form.get("csrf")
-    if not (expected and isinstance(offered, str) and hmac.compare_digest(expected, offered)):
+    if not (expected and isinstance(offered, str) and same_token(offered, expected)):
         raise CsrfRefusedError("missing or wrong CSRF token")
     try:
         # Argon2id runs on a pool thread: the event loop keeps serving everyone else's pages.

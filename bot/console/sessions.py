@@ -47,7 +47,7 @@ class ConsoleSession:
         return self.role in (Role.SUPERVISOR, Role.ADMIN)
 
     def csrf_matches(self, offered: str | None) -> bool:
-        return offered is not None and hmac.compare_digest(offered, self.csrf)
+        return offered is not None and same_token(offered, self.csrf)
 
 
 class SessionRegistry:
@@ -103,3 +103,11 @@ class SessionRegistry:
     def _end_all_for(self, staff_id: str) -> None:
         for token in [t for t, s in self._sessions.items() if s.staff_id == staff_id]:
             del self._sessions[token]
+
+
+def same_token(offered: str, expected: str) -> bool:
+    """In constant time, as bytes: compare_digest raises on a str holding anything but ASCII,
+    which turned a form with a made-up non-ASCII token into a 500 instead of a refusal."""
+    return hmac.compare_digest(
+        offered.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
+    )

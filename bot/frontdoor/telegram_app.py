@@ -21,7 +21,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from telegram import Update
+from telegram import Bot, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -190,6 +190,28 @@ async def _set_menu(app: Application) -> None:  # type: ignore[type-arg]
         logger.error("the command menu could not be set: %s", type(error).__name__)
 
 
+class MalformedUpdateError(ValueError):
+    """A pushed body that is not a Telegram update python-telegram-bot can read."""
+
+
+def update_of(data: object, bot: Bot) -> Update:
+    """The update in a webhook body; raises MalformedUpdateError (a 400, not a 500).
+
+    PTB's ``de_json`` trusts the Bot API's types: a number where an object belongs raises
+    AttributeError or TypeError from deep inside it, which was a 500 and Telegram's resending.
+    """
+    if not isinstance(data, dict):
+        raise MalformedUpdateError("not an object")
+    update_id = data.get("update_id")
+    # Telegram's ids are positive and fit the inbox's BIGINT column.
+    if isinstance(update_id, bool) or not isinstance(update_id, int) or not 0 <= update_id < 2**63:
+        raise MalformedUpdateError("no update_id Telegram could have sent")
+    try:
+        return Update.de_json(data, bot)
+    except (TypeError, AttributeError, KeyError, ValueError, OverflowError) as error:
+        raise MalformedUpdateError(type(error).__name__) from None
+
+
 async def _start_webhook(
     app: Application,  # type: ignore[type-arg]
     settings: Settings,
@@ -203,7 +225,7 @@ async def _start_webhook(
             logger.warning("webhook: an update without the right secret token was refused")
             return Response(status_code=403)
         try:
-            update = Update.de_json(await request.json(), app.bot)
+            update = update_of(await request.json(), app.bot)
         except ValueError:
             return Response(status_code=400)
         try:

@@ -26,7 +26,7 @@ from bot.core.message_metadata import UPDATE_ID_KEY
 from bot.core.pseudonym import is_pseudonym
 from bot.core.safety import default_safety_net
 from bot.core.turn_rules import ensure_way_out, screen_incoming
-from bot.rasa_ext import action_validation
+from bot.rasa_ext import action_retry, action_validation
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +84,8 @@ def _read_turn(raw: bytes) -> tuple[str, str, str | None, int | None]:
         raise BadTurnRequestError(400, "The message must be text.")
     if len(text) > MAX_MESSAGE_CHARS:
         raise BadTurnRequestError(413, "That message is too long to take in one go.")
-    if language is not None and language not in BY_CODE:
+    # A str first: a list or an object is unhashable, and the lookup itself would raise (a 500).
+    if language is not None and (not isinstance(language, str) or language not in BY_CODE):
         raise BadTurnRequestError(400, "The language must be one of the codes Lantern speaks.")
     if update_id is not None and (isinstance(update_id, bool) or not isinstance(update_id, int)):
         raise BadTurnRequestError(400, "The update id must be a whole number.")
@@ -103,6 +104,8 @@ class FrontDoorInput(InputChannel):
         # Rasa builds its channels once at start-up, before any action runs: the place to swap in
         # the validator built once (bot/rasa_ext/action_validation.py).
         action_validation.install()
+        # And the custom actions called again while their restarting server refuses.
+        action_retry.install()
         return cls()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:

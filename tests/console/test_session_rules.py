@@ -119,3 +119,27 @@ def test_a_new_sign_in_ends_the_same_persons_older_session(world: World) -> None
     assert laptop.get("/").status_code == 200
     assert office.get("/").status_code == 303
     assert admin.get("/").status_code == 200
+
+
+def test_a_made_up_non_ascii_csrf_token_is_refused_not_a_500(world: World) -> None:
+    """Found by the fuzz: hmac.compare_digest raises TypeError on a str holding anything but
+    ASCII, so a form with such a token (signed in, or on the sign-in page) was a 500."""
+    client = world.client()
+    page = client.get("/sign-in")
+    assert csrf_of(page.text)
+    refused = client.post(
+        "/sign-in", data={"csrf": "é" * 43, "login": WORKER.login, "passphrase": "x", "code": "1"}
+    )
+    assert refused.status_code == 403
+    sign_in(world, client)
+    handoff_id = world.submit()
+    assert client.post(f"/cases/{handoff_id}/claim", data={"csrf": "ü"}).status_code == 403
+
+
+def test_releasing_a_case_nobody_claimed_is_refused_not_a_500(world: World) -> None:
+    """Found by the fuzz: an admin's release of an open case reached the store's state check,
+    whose StoreError was a 500."""
+    handoff_id = world.submit()
+    admin = world.client()
+    csrf = sign_in(world, admin, ADMIN)
+    assert admin.post(f"/cases/{handoff_id}/release", data={"csrf": csrf}).status_code == 409

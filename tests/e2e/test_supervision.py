@@ -21,6 +21,9 @@ from bot.supervisor import Server, Supervisor
 from tests.e2e.emulated import Person, bot_messages, bot_text
 from tests.support import free_port, set_up_local_run
 
+# Also run by `make soak`, with the fuzz.
+pytestmark = pytest.mark.soak
+
 # Rasa loads its model again on restart: about 30-60 s on the 2-core build machine.
 RASA_BACK_SECONDS = 300.0
 

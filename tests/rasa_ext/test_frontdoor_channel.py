@@ -166,3 +166,13 @@ def test_malformed_and_binary_bodies_still_get_a_kind_400(channel: Channel) -> N
         reply = channel.post(body)
         assert reply.status_code == 400, body
         assert "JSON" in reply.json()["error"]
+
+
+def test_a_language_that_is_not_text_is_refused_kindly(channel: Channel) -> None:
+    """Found by the fuzz: a list or an object as the language was looked up as is, raised
+    TypeError (unhashable) and came back as a 500 with no reason."""
+    for language in [{"code": "en"}, ["en"]]:
+        body = json.dumps({"sender": SENDER, "message": "hello", "language": language}).encode()
+        reply = channel.post(body)
+        assert reply.status_code == 400, language
+        assert "language" in reply.json()["error"]
