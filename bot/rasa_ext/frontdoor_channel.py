@@ -27,6 +27,7 @@ from bot.core.pseudonym import is_pseudonym
 from bot.core.safety import default_safety_net
 from bot.core.turn_rules import ensure_way_out, screen_incoming
 from bot.rasa_ext import action_retry, action_validation
+from bot.rasa_ext.turn_once import TurnsOnce
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +111,7 @@ class FrontDoorInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("frontdoor_webhook", __name__)
+        turns = TurnsOnce()
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -121,7 +123,6 @@ class FrontDoorInput(InputChannel):
                 sender, text, language, update_id = _read_turn(await _read_body(request))
             except BadTurnRequestError as refused:
                 return response.json({"error": refused.reason}, status=refused.status)
-            collector = CollectingOutputChannel()
             screened = screen_incoming(text, default_firewall(), default_safety_net())
             if language is not None:
                 screened.metadata[LANGUAGE_KEY] = language
@@ -129,17 +130,26 @@ class FrontDoorInput(InputChannel):
                 # Kept on the user event in the tracker: how the front end, replaying after a
                 # crash, knows this turn was already taken (bot/frontdoor/inbox.py).
                 screened.metadata[UPDATE_ID_KEY] = update_id
-            message = UserMessage(
-                screened.text,
-                collector,
-                sender,
-                input_channel=self.name(),
-                metadata=screened.metadata,
-            )
-            try:
-                await on_new_message(message)
-            except Exception as error:  # noqa: BLE001 - the edge: the person must still get an answer
-                logger.error("turn failed: %s", type(error).__name__)
-            return response.json(ensure_way_out(collector.messages, catalogue(language)))
+
+            async def take_turn() -> list[dict[str, Any]]:
+                collector = CollectingOutputChannel()
+                message = UserMessage(
+                    screened.text,
+                    collector,
+                    sender,
+                    input_channel=self.name(),
+                    metadata=screened.metadata,
+                )
+                try:
+                    await on_new_message(message)
+                except Exception as error:  # noqa: BLE001 - the edge: the person must still get an answer
+                    logger.error("turn failed: %s", type(error).__name__)
+                return collector.messages
+
+            if update_id is None:
+                messages = await take_turn()
+            else:
+                messages = await turns.answer((sender, update_id), take_turn)
+            return response.json(ensure_way_out(messages, catalogue(language)))
 
         return webhook

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import IO
 
 import httpx
@@ -28,9 +30,17 @@ from rasa.core.channels.channel import register
 from bot.rasa_ext import frontdoor_channel
 from bot.rasa_ext.frontdoor_channel import FrontDoorInput
 
+import asyncio
+
 class CountingAgent:
+    turns = 0
+
     async def handle_message(self, message):
-        await message.output_channel.send_text_message(message.sender_id, "turn taken")
+        CountingAgent.turns += 1
+        number = CountingAgent.turns
+        if message.text.startswith("slow"):
+            await asyncio.sleep(1.5)
+        await message.output_channel.send_text_message(message.sender_id, f"turn taken {number}")
 
 app = Sanic("frontdoor_channel_test")
 app.ctx.agent = CountingAgent()
@@ -96,7 +106,7 @@ def channel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Channel]:
         log.close()
 
 
-def turn(message: str = "hello", **extra: str) -> bytes:
+def turn(message: str = "hello", **extra: object) -> bytes:
     return json.dumps({"sender": SENDER, "message": message, **extra}).encode()
 
 
@@ -176,3 +186,40 @@ def test_a_language_that_is_not_text_is_refused_kindly(channel: Channel) -> None
         reply = channel.post(body)
         assert reply.status_code == 400, language
         assert "language" in reply.json()["error"]
+
+
+def turn_number(reply: httpx.Response) -> int:
+    found = re.search(r"turn taken (\d+)", json.dumps(reply.json()))
+    assert found, reply.text
+    return int(found.group(1))
+
+
+def test_one_update_asked_for_twice_at_once_is_one_turn_with_one_answer(channel: Channel) -> None:
+    """Given a slow turn for update 7001, When the same update is asked for again while Rasa is
+    still on it (a front end that gave up waiting, or restarted), Then Rasa takes it once and
+    both askers get that one turn's answer; another update is a turn of its own."""
+    body = turn("slow: he took my phone", update_id=7001)
+    with ThreadPoolExecutor(2) as pool:
+        first, second = pool.map(lambda _: channel.post(body), range(2))
+    assert first.status_code == second.status_code == 200
+    assert turn_number(first) == turn_number(second)
+    assert first.json() == second.json()
+    later = channel.post(turn("and then", update_id=7002))
+    assert turn_number(later) == turn_number(first) + 1
+
+
+def test_a_turn_whose_caller_gave_up_runs_on_and_its_answer_waits_for_the_retry(
+    channel: Channel,
+) -> None:
+    """Given a caller that stops waiting after 0.3 s (as the front end does at its time limit),
+    When it asks again for the same update, Then the retry gets the first turn's answer and Rasa
+    took no second turn."""
+    before = turn_number(channel.post(turn("first", update_id=7005)))
+    body = turn("slow: are you there", update_id=7003)
+    with pytest.raises(httpx.TimeoutException):
+        httpx.post(
+            channel.url, content=body, headers={"content-type": "application/json"}, timeout=0.3
+        )
+    retry = channel.post(body)
+    assert turn_number(retry) == before + 1
+    assert turn_number(channel.post(turn("next", update_id=7004))) == before + 2
