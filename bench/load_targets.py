@@ -2,7 +2,7 @@
 
 - Lantern's front-door channel, as the front end calls it (a pseudonymous sender, the language);
 - the Telegram path: a person in the Bot API emulator, its control API -> the real front end ->
-  Rasa -> the front end -> the emulator, a turn ending at the message that carries the way out;
+  Rasa -> the front end -> the emulator, a turn ending at the message that carries Quick exit;
 - a plain ``rasa init`` bot on Rasa's REST channel, trained once and cached under var/bench/.
 """
 
@@ -31,8 +31,9 @@ PLAIN_BOT_DIR = PROJECT_ROOT / "var" / "bench" / "plain-rasa"
 TURN_TIMEOUT_SECONDS = 120.0
 # Loading a model takes minutes on a busy 2-core machine.
 START_TIMEOUT_SECONDS = 900.0
-# The front end's turns end with this button (bot/core/turn_rules.py: ensure_way_out).
-WAY_OUT_LABEL = catalogue(ENGLISH).say("emergency_button")
+# The Telegram front end ends the last message of every turn with this button
+# (bot/frontdoor/telegram_render.py: with_way_out).
+WAY_OUT_LABEL = catalogue(ENGLISH).say("quick_exit_button")
 
 
 class BadAnswerError(Exception):
