@@ -41,7 +41,7 @@ def table(run: Run) -> list[str]:
     lines = [
         f"| load | {PLAIN}: msg/s | p95 | errors | {FRONT_DOOR}: msg/s | p95 | errors "
         f"| x plain | {TELEGRAM}: msg/s | p95 | errors | x front door |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for plain, front, telegram in zip(
         run.rows[PLAIN], run.rows[FRONT_DOOR], run.rows[TELEGRAM], strict=True
