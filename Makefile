@@ -11,7 +11,7 @@ MODEL := models/lantern.tar.gz
 TRAINING_INPUTS := config.yml $(shell find domain data/nlu data/rules data/stories -name '*.yml' 2>/dev/null)
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help setup keys demo-code train run health chat test lint typecheck validate unit e2e soak nlu-report nlu-languages nlu-per-language bench screenshots lock clean
+.PHONY: help setup keys demo-code train run health chat test lint typecheck validate unit e2e soak nlu-report nlu-languages nlu-per-language bench bench-quick screenshots lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -89,10 +89,14 @@ lock: ## Re-resolve the hash-pinned locks from requirements/*.in (needs uv)
 	uv pip compile --python-version 3.11 --generate-hashes requirements/app.in -o requirements/app.lock
 	uv pip compile --python-version 3.10 --generate-hashes requirements/rasa.in -o requirements/rasa.lock
 
-bench: setup ## Speed benchmarks (figures for the README; never run as timed tests)
+bench: setup keys train ## Speed benchmarks and the side-by-side load (QUICK=1: 2 s a row; LANTERN_WORKERS=N)
 	$(VENV)/bin/python bench/seal_bench.py --seconds 1
 	$(VENV)/bin/python bench/firewall_bench.py
 	RASA_TELEMETRY_ENABLED=false PYTHONPATH=$(CURDIR) $(RASA_VENV)/bin/python bench/action_validation_bench.py
+	$(VENV)/bin/python bench/load.py $(if $(QUICK),--quick)
+
+bench-quick: ## `make bench QUICK=1`: checks the load harness runs and prints its table
+	$(MAKE) bench QUICK=1
 
 screenshots: setup keys train ## Re-take the README's screenshots into docs/screenshots/ from real runs
 	LANTERN_UPDATE_SCREENSHOTS=1 $(VENV)/bin/python -m pytest -q tests/emulator/test_page.py \

@@ -25,6 +25,7 @@ import httpx
 from bot.core.config import PROJECT_ROOT
 from bot.core.errors import LanternError
 from bot.health import state_file_for
+from bot.scale import lock_store_endpoints, scaled_environment, worker_variables, workers_from
 from bot.supervisor import Server, Supervisor
 
 RASA_PYTHON = PROJECT_ROOT / ".venv-rasa" / "bin" / "python"
@@ -65,6 +66,8 @@ class Stack:
     action_port: int
     log_dir: Path
     supervisor: Supervisor = field(default_factory=Supervisor)
+    # LANTERN_WORKERS (bot/scale.py): Sanic workers of Rasa and of the action server.
+    workers: int = 1
 
     @property
     def processes(self) -> list[subprocess.Popen[bytes]]:
@@ -84,8 +87,9 @@ class Stack:
             (PROJECT_ROOT / "endpoints.yml")
             .read_text()
             .replace(f"{LOOPBACK}:{DEFAULT_ACTION_PORT}", f"{LOOPBACK}:{self.action_port}")
+            + (lock_store_endpoints(f"lantern{self.rasa_port}") if self.workers > 1 else "")
         )
-        run_env = quiet_environment(env)
+        run_env = quiet_environment(env) | worker_variables(self.workers)
         self._spawn(
             [
                 str(APP_PYTHON),
@@ -225,21 +229,32 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     # WARNING: the supervisor's restart lines, not httpx's line per health probe.
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
-    settings = load_settings()
+    workers = workers_from(os.environ)
+    env = scaled_environment(os.environ, workers)
+    settings = load_settings(env)
     stack = Stack(
         DEFAULT_RASA_PORT,
         DEFAULT_ACTION_PORT,
         settings.var_dir / "log",
         Supervisor(state_file=state_file_for(settings.var_dir)),
+        workers,
     )
     print("Starting Lantern (Rasa and the action server take about 30 seconds)...", flush=True)
+    if workers > 1:
+        print(
+            # The scheme only: a PostgreSQL URL may carry a password.
+            f"{workers} Rasa and action-server workers; locks in the local Redis, trackers in "
+            f"{settings.tracker_url.split(':', 1)[0]} (give `python -m bot erase` the same "
+            "LANTERN_TRACKER_URL).",
+            flush=True,
+        )
     try:
-        stack.start(os.environ)
+        stack.start(env)
         if "--chat" in argv:
             supervise_in_background(stack)
             return chat(settings)
-        page = stack.start_telegram(os.environ, DEFAULT_EMULATOR_PORT)
-        console = stack.start_console(os.environ, DEFAULT_CONSOLE_PORT)
+        page = stack.start_telegram(env, DEFAULT_EMULATOR_PORT)
+        console = stack.start_console(env, DEFAULT_CONSOLE_PORT)
         print(f"Lantern is running. Chat with it at {page} (Ctrl-C stops it).", flush=True)
         print("`make health` shows each server's state.", flush=True)
         print(sign_in_instructions(settings, console), flush=True)
