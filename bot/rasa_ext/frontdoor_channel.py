@@ -144,12 +144,13 @@ class FrontDoorInput(InputChannel):
                     await on_new_message(message)
                 except Exception as error:  # noqa: BLE001 - the edge: the person must still get an answer
                     logger.error("turn failed: %s", type(error).__name__)
-                return collector.messages
+                messages: list[dict[str, Any]] = collector.messages
+                return messages
 
             if update_id is None:
-                messages = await take_turn()
+                answer = await take_turn()
             else:
-                messages = await turns.answer((sender, update_id), take_turn)
-            return response.json(ensure_way_out(messages, catalogue(language)))
+                answer = await turns.answer((sender, update_id), take_turn)
+            return response.json(ensure_way_out(answer, catalogue(language)))
 
         return webhook
