@@ -182,11 +182,6 @@ def wait_answered(faulty: Faulty, people: list[Person], seconds: float) -> float
     return time.monotonic() - started_at
 
 
-@pytest.mark.xfail(
-    reason="open (docs/RELIABILITY.md): under a slow Rasa, a turn was taken twice and one "
-    "answer not shown; not strict, because it depends on timing",
-    strict=False,
-)
 def test_killing_the_front_end_while_three_people_write_loses_and_repeats_nothing(
     faulty: Faulty,
 ) -> None:
