@@ -7,30 +7,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from bot.console.demo import demo_account
-from bot.core.config import Settings, load_settings
-from bot.core.crypto import FrontEndPublicKey
-from bot.core.db import relay
-from bot.core.db.audit import Actor
-from bot.core.db.keys import unlock_organisation_keys
-from bot.core.db.models import Author, Organisation
+from bot.core.config import load_settings
 from bot.core.db.receipts import PER_PERSON_TRIES
-from bot.core.db.store import Database, HandoffFields, create_engine_for
 from bot.core.languages import ENGLISH
 from bot.core.locale import catalogue
-from bot.core.pseudonym import pseudonym_for
 from bot.devstack import MODEL_PATH, Stack
+from tests.e2e.charity import Charity
 from tests.e2e.emulated import FrontEnd, Person, bot_messages, bot_text
 from tests.support import free_port, set_up_local_run
-from tests.support_cases import open_case, read_thread
 
 EN = catalogue(ENGLISH)
-CASEWORKER = Actor("caseworker")
 # On a machine shared with other test runs Rasa took longer than the usual 300 s to load its
 # model (twice, at a load average of 12 on 2 cores); only the wait is longer.
 START_SECONDS = 1200.0
@@ -50,48 +40,9 @@ def stack(e2e_var_dir: Path) -> Iterator[Stack]:
         running.stop()
 
 
-@dataclass
-class Charity:
-    """The demo charity's side, acting on the shared database as the console would."""
-
-    settings: Settings
-    db: Database
-
-    def case_for(self, someone: Person) -> str:
-        pseudonym = pseudonym_for(someone.user_id, self.settings.pseudonym_key())
-        with self.db.transaction() as session:
-            first = session.query(Organisation.id).order_by(Organisation.created_at).first()
-        assert first is not None
-        return open_case(
-            self.db, pseudonym, first[0], HandoffFields(consent=True), {"report_account": "x"}
-        )
-
-    def reply(self, handoff_id: str, text: str) -> None:
-        # What the console holds: the public key file `make keys` wrote, nothing more.
-        key = FrontEndPublicKey.from_hex(self.settings.for_console().front_end_public_key_hex())
-        with self.db.transaction() as session:
-            relay.reply_to_person(
-                session,
-                handoff_id,
-                text,
-                key,
-                CASEWORKER,
-                now=self.db.now(),
-                firewall=self.db.firewall,
-            )
-
-    def person_said(self, handoff_id: str) -> list[str]:
-        admin = demo_account(self.settings, "admin")
-        with self.db.transaction() as session:
-            keys = unlock_organisation_keys(session, admin.staff_id, admin.passphrase)
-        thread = read_thread(self.db, handoff_id, keys, CASEWORKER)
-        return [text for author, _, text in thread if author is Author.PERSON]
-
-
 @pytest.fixture
 def charity(e2e_var_dir: Path) -> Charity:
-    settings = load_settings({"LANTERN_VAR_DIR": str(e2e_var_dir)})
-    return Charity(settings, Database(create_engine_for(settings)))
+    return Charity.on(e2e_var_dir)
 
 
 def receipt_in(text: str) -> str:
