@@ -89,11 +89,12 @@ lock: ## Re-resolve the hash-pinned locks from requirements/*.in (needs uv)
 	uv pip compile --python-version 3.11 --generate-hashes requirements/app.in -o requirements/app.lock
 	uv pip compile --python-version 3.10 --generate-hashes requirements/rasa.in -o requirements/rasa.lock
 
-bench: setup keys train ## Speed benchmarks and the side-by-side load (QUICK=1: 2 s a row; LANTERN_WORKERS=N)
+bench: setup keys train ## Speed benchmarks, the side-by-side load, `make run`'s first answer (QUICK=1: 2 s a row, no first answer; LANTERN_WORKERS=N)
 	$(VENV)/bin/python bench/seal_bench.py --seconds 1
 	$(VENV)/bin/python bench/firewall_bench.py
 	RASA_TELEMETRY_ENABLED=false PYTHONPATH=$(CURDIR) $(RASA_VENV)/bin/python bench/action_validation_bench.py
 	$(VENV)/bin/python bench/load.py $(if $(QUICK),--quick)
+	$(if $(QUICK),,$(VENV)/bin/python bench/first_answer.py)
 
 bench-quick: ## `make bench QUICK=1`: checks the load harness runs and prints its table
 	$(MAKE) bench QUICK=1
