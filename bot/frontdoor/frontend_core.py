@@ -27,6 +27,7 @@ from bot.core.pseudonym import pseudonym_for
 from bot.core.safety import default_safety_net
 from bot.core.tracker_vault import TrackerVault
 from bot.frontdoor import telegram_render as say
+from bot.frontdoor.db_down import DatabaseDownNotice
 from bot.frontdoor.delivery_faults import UndeliverableError, permanent_reason
 from bot.frontdoor.inbox import CURRENT_UPDATE, answered_before
 from bot.frontdoor.language_id import LanguageGuesser
@@ -73,6 +74,7 @@ class FrontEndCore(TurnKeeping):
         self._linked_at: dict[str, float] = {}
         self.safety = default_safety_net()
         self.guesser = LanguageGuesser()
+        self.db_down = DatabaseDownNotice(self.safety)
 
     def pseudonym(self, user_id: int) -> str:
         return pseudonym_for(user_id, self._pseudonym_key)
@@ -87,8 +89,16 @@ class FrontEndCore(TurnKeeping):
 
     def remember(self, chat_id: int, message_id: int, sent_at: float) -> None:
         """For the quick exit: the message's id (sealed) and when it was sent."""
+        self._trail_what_was_sent_while_down()
         when = datetime.fromtimestamp(sent_at, timezone.utc)
         self.state.remember_message(self.pseudonym(chat_id), message_id, when)
+
+    def _trail_what_was_sent_while_down(self) -> None:
+        # One by one: if the database fails again half-way, the rest wait for the next try.
+        for entry in list(self.db_down.unrecorded):
+            when = datetime.fromtimestamp(entry.sent_at, timezone.utc)
+            self.state.remember_message(self.pseudonym(entry.chat_id), entry.message_id, when)
+            self.db_down.recorded(entry)
 
     # --- conversation --------------------------------------------------------------------
 
@@ -212,6 +222,7 @@ class FrontEndCore(TurnKeeping):
         self._exits[pseudonym] += 1
         self._chat_exits[chat_id] += 1
         texts = self.texts(chat_id)  # the person's language, read before it is forgotten
+        self._trail_what_was_sent_while_down()
         trail, too_old = self.state.take_trail(self.pseudonym(chat_id))
         self.state.forget(pseudonym)
         deleted, failed = await delete_all(bot, chat_id, [entry.message_id for entry in trail])

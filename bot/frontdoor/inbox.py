@@ -50,17 +50,21 @@ class DurableUpdateQueue(asyncio.Queue[object]):
     While the inbox cannot be written, ``put`` waits and tries again (polling: PTB's loop would
     die on any exception that is not a TelegramError, and nothing is confirmed meanwhile), or
     after ``attempts`` raises InboxUnavailableError (webhook: a 500, and Telegram sends again).
+    The first failure of each update calls ``unrecorded``, so the person is not left waiting in
+    silence (``bot.frontdoor.db_down``).
     """
 
     def __init__(
         self,
         admit: Callable[[Update], Awaitable[bool]],
         *,
+        unrecorded: Callable[[Update], Awaitable[None]],
         attempts: int | None = None,
         backoff_seconds: float = 0.5,
     ) -> None:
         super().__init__()
-        self._admit, self._attempts, self._backoff = admit, attempts, backoff_seconds
+        self._admit, self._unrecorded = admit, unrecorded
+        self._attempts, self._backoff = attempts, backoff_seconds
 
     async def put(self, item: object) -> None:
         # PTB also puts its own stop signal here: only updates go through the inbox.
@@ -76,6 +80,8 @@ class DurableUpdateQueue(asyncio.Queue[object]):
                 return await self._admit(update)
             except (SQLAlchemyError, OSError) as error:
                 logger.error("the inbox could not record an update: %s", type(error).__name__)
+                if attempt == 1:
+                    await self._unrecorded(update)
                 if self._attempts is not None and attempt >= self._attempts:
                     raise InboxUnavailableError(type(error).__name__) from error
                 await asyncio.sleep(min(MAX_BACKOFF_SECONDS, self._backoff * 2 ** (attempt - 1)))

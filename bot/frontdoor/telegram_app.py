@@ -81,6 +81,7 @@ def create_app(settings: Settings) -> Application:  # type: ignore[type-arg]
         .update_queue(
             DurableUpdateQueue(
                 front_end.admit,
+                unrecorded=front_end.db_down.tell,
                 # A webhook request must end (500: Telegram sends again); polling just waits.
                 attempts=WEBHOOK_INBOX_ATTEMPTS if settings.telegram_webhook_url else None,
             )

@@ -12,6 +12,7 @@ from bot.frontdoor.inbox import DurableUpdateQueue, InboxUnavailableError
 class Inbox:
     def __init__(self, failures: int) -> None:
         self.failures, self.seen = failures, set[int]()
+        self.told_about: list[int] = []
 
     async def admit(self, update: Update) -> bool:
         if self.failures:
@@ -21,26 +22,35 @@ class Inbox:
         self.seen.add(update.update_id)
         return new
 
+    async def told(self, update: Update) -> None:
+        self.told_about.append(update.update_id)
+
 
 async def test_a_repeat_goes_no_further_and_other_items_pass() -> None:
     inbox = Inbox(failures=0)
-    queue = DurableUpdateQueue(inbox.admit)
+    queue = DurableUpdateQueue(inbox.admit, unrecorded=inbox.told)
     await queue.put(Update(1))
     await queue.put(Update(1))
     await queue.put("stop signal")
     assert queue.qsize() == 2
+    assert inbox.told_about == []
 
 
 async def test_polling_waits_for_the_inbox_rather_than_confirm_or_die() -> None:
     inbox = Inbox(failures=3)
-    queue = DurableUpdateQueue(inbox.admit, backoff_seconds=0.001)
+    queue = DurableUpdateQueue(inbox.admit, unrecorded=inbox.told, backoff_seconds=0.001)
     await queue.put(Update(7))
     assert queue.qsize() == 1 and inbox.seen == {7}
+    # The person heard at the first failure, once, not at every try
+    assert inbox.told_about == [7]
 
 
 async def test_a_webhook_gives_up_so_telegram_sends_again() -> None:
     inbox = Inbox(failures=5)
-    queue = DurableUpdateQueue(inbox.admit, attempts=2, backoff_seconds=0.001)
+    queue = DurableUpdateQueue(
+        inbox.admit, unrecorded=inbox.told, attempts=2, backoff_seconds=0.001
+    )
     with pytest.raises(InboxUnavailableError):
         await queue.put(Update(8))
     assert queue.qsize() == 0
+    assert inbox.told_about == [8]
