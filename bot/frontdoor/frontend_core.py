@@ -87,11 +87,14 @@ class FrontEndCore(TurnKeeping):
     def texts(self, chat_id: int) -> Catalogue:
         return catalogue(self.language(chat_id))
 
-    def remember(self, chat_id: int, message_id: int, sent_at: float) -> None:
-        """For the quick exit: the message's id (sealed) and when it was sent."""
+    def remember(
+        self, chat_id: int, message_id: int, sent_at: float, shown: tuple[int, int] | None = None
+    ) -> None:
+        """For the quick exit: the message's id (sealed) and when it was sent; ``shown``: it
+        was message n of update_id's answer."""
         self._trail_what_was_sent_while_down()
         when = datetime.fromtimestamp(sent_at, timezone.utc)
-        self.state.remember_message(self.pseudonym(chat_id), message_id, when)
+        self.state.remember_message(self.pseudonym(chat_id), message_id, when, shown)
 
     def _trail_what_was_sent_while_down(self) -> None:
         # One by one: if the database fails again half-way, the rest wait for the next try.
@@ -116,7 +119,7 @@ class FrontEndCore(TurnKeeping):
                     logger.warning("assistant unavailable (%s): message queued", error)
                 else:
                     if epoch == self._exits[pseudonym]:
-                        await self.send_turn(bot, chat_id, turn)
+                        await self.send_turn(bot, chat_id, turn, update_id)
                     return
             if epoch != self._exits[pseudonym]:
                 # The quick exit came while Rasa was being asked: nothing kept, nothing shown.
@@ -133,7 +136,7 @@ class FrontEndCore(TurnKeeping):
             except AssistantUnavailableError:
                 return
             self.state.waiting_done(item)
-            await self.send_turn(bot, item.chat_id, turn)
+            await self.send_turn(bot, item.chat_id, turn, item.update_id, resumed=True)
 
     async def _ask_for(self, item: Waiting) -> list[BotMessage]:
         # Always checked: a crash after Rasa answered a held message must not ask again.
@@ -165,9 +168,26 @@ class FrontEndCore(TurnKeeping):
             async with self._locks[pseudonym]:
                 await self.drain(bot, pseudonym)
 
-    async def send_turn(self, bot: Bot, chat_id: int, turn: list[BotMessage]) -> None:
+    async def send_turn(
+        self,
+        bot: Bot,
+        chat_id: int,
+        turn: list[BotMessage],
+        update_id: int | None = None,
+        *,
+        resumed: bool = False,
+    ) -> None:
+        """The turn's messages in order. For an update, each sent message is counted with its
+        trail entry, so a replay after a crash mid-answer (or a held message answered again)
+        sends only what the person has not seen; only a message in flight at the crash can
+        show twice."""
         shown = [message for message in turn if message.text or message.buttons]
+        seen = 0
+        if update_id is not None and (resumed or self.replaying(update_id)):
+            seen = await asyncio.to_thread(self.state.shown, update_id)
         for number, message in enumerate(shown, start=1):
+            if number <= seen:
+                continue
             await self.send(
                 bot,
                 chat_id,
@@ -175,6 +195,7 @@ class FrontEndCore(TurnKeeping):
                 message.text or self.texts(chat_id).say("buttons_only"),
                 self.codec.keyboard(message.buttons),
                 last=number == len(shown),
+                shown=None if update_id is None else (update_id, number),
             )
 
     async def send(
@@ -187,6 +208,7 @@ class FrontEndCore(TurnKeeping):
         last: bool = True,
         texts: Catalogue | None = None,
         final_refusal: bool = False,
+        shown: tuple[int, int] | None = None,
     ) -> int | None:
         """Send and remember the id for the quick exit; None when Telegram refused.
 
@@ -212,7 +234,7 @@ class FrontEndCore(TurnKeeping):
             with contextlib.suppress(TelegramError):
                 await bot.delete_message(chat_id, sent.message_id)
             return None
-        self.remember(chat_id, sent.message_id, sent.date.timestamp())
+        self.remember(chat_id, sent.message_id, sent.date.timestamp(), shown)
         return sent.message_id
 
     # --- leaving ---------------------------------------------------------------------------

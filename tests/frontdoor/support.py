@@ -133,14 +133,14 @@ class FakeRasa:
         vault = tracker_vault_for(self.settings)
         earlier = vault.get(body["sender"])
         events = json.loads(earlier)["events"] if earlier else []
-        answer = f"answer to {body['message']}"
+        # "in parts: ..." gets an answer of three messages, as many of Rasa's turns are.
+        parts = ("first", "second", "third") if body["message"].startswith("in parts") else ("",)
+        answers = [f"{part} answer to {body['message']}".lstrip() for part in parts]
         metadata = {UPDATE_ID_KEY: body["update_id"]} if "update_id" in body else {}
-        events += [
-            {"event": "user", "text": body["message"], "metadata": metadata},
-            {"event": "bot", "text": answer, "data": {}},
-        ]
+        events += [{"event": "user", "text": body["message"], "metadata": metadata}]
+        events += [{"event": "bot", "text": answer, "data": {}} for answer in answers]
         vault.put(body["sender"], json.dumps({"events": events}).encode())
-        return JSONResponse([{"text": answer}])
+        return JSONResponse([{"text": answer} for answer in answers])
 
     def asked(self, message: str) -> int:
         return sum(1 for call in self.calls if call["message"] == message)

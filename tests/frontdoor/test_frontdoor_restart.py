@@ -152,6 +152,40 @@ async def test_a_crash_mid_turn_loses_nothing_and_repeats_nothing(
     assert rasa.asked("hello") == 1
 
 
+async def test_a_crash_half_way_through_an_answer_sends_only_the_rest_after_the_restart(
+    rasa: FakeRasa,
+    control: httpx.AsyncClient,
+) -> None:
+    """Given an answer of three messages, and a crash as the second is being sent, When the
+    front end starts again, Then the person sees each of the three once, in order, and Rasa
+    was asked once."""
+    async with running(rasa.settings) as (_app, first):
+        person = Person(next(restart_user_ids), control, first)
+        send = first.send
+
+        async def crash_at_the_second(*args: Any, **kwargs: Any) -> int | None:
+            if kwargs.get("shown") is not None and kwargs["shown"][1] == 2:
+                raise InjectedCrashError
+            return await send(*args, **kwargs)
+
+        first.send = crash_at_the_second  # type: ignore[method-assign]
+        await person.say("in parts, please")
+        await until(lambda: bool(first.state.unfinished()), "the turn left unfinished")
+        await person.wait_for(lambda c: len(bot_messages(c)) >= 1, "the first part")
+
+    async with running(rasa.settings) as (_app, second):
+        person.front_end = second
+        await person.wait_for(lambda c: len(bot_messages(c)) >= 3, "the rest of the answer")
+        await asyncio.sleep(0.5)
+        assert second.state.unfinished() == []
+    assert texts_of(await person.chat()) == [
+        "first answer to in parts, please",
+        "second answer to in parts, please",
+        "third answer to in parts, please",
+    ]
+    assert rasa.asked("in parts, please") == 1
+
+
 async def test_an_update_that_fails_again_when_replayed_is_given_up_not_replayed_forever(
     rasa: FakeRasa,
     control: httpx.AsyncClient,

@@ -113,6 +113,12 @@ class FrontDoorInbox(SealedState):
                 )
             )
 
+    def shown(self, update_id: int) -> int:
+        """How many messages of this update's answer were sent before (a replay skips them)."""
+        with self._sessions() as session:
+            row = session.get(InboxUpdate, update_id)
+            return 0 if row is None else row.shown
+
     def is_done(self, update_id: int) -> bool:
         with self._sessions() as session:
             row = session.get(InboxUpdate, update_id)

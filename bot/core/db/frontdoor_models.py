@@ -80,3 +80,6 @@ class InboxUpdate(Base):
     sealed_update: Mapped[bytes | None] = mapped_column(LargeBinary)
     state: Mapped[str] = mapped_column(String(STATE_CHARS))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    # Migration 0009: how many messages of this update's answer were sent, so a replay after a
+    # crash mid-answer sends only the rest.
+    shown: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

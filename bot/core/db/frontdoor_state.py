@@ -110,7 +110,15 @@ class FrontDoorState(FrontDoorInbox):
 
     # --- the exit trail ----------------------------------------------------------------------
 
-    def remember_message(self, pseudonym: str, message_id: int, sent_at: datetime) -> None:
+    def remember_message(
+        self,
+        pseudonym: str,
+        message_id: int,
+        sent_at: datetime,
+        shown: tuple[int, int] | None = None,
+    ) -> None:
+        """On the exit trail; with ``shown`` (update_id, n), also "n messages of that update's
+        answer were sent", in the same transaction, so the two never disagree."""
         _require(pseudonym)
         row_id = new_id()
         sealed = self._seal(message_id, row_id, _TRAIL)
@@ -120,6 +128,10 @@ class FrontDoorState(FrontDoorInbox):
                     id=row_id, pseudonym=pseudonym, sealed_message_id=sealed, sent_at=sent_at
                 )
             )
+            if shown is not None:
+                update = session.get(InboxUpdate, shown[0])
+                if update is not None:
+                    update.shown = shown[1]
             session.flush()
             self._purge_aged(session)
 
