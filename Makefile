@@ -92,6 +92,7 @@ lock: ## Re-resolve the hash-pinned locks from requirements/*.in (needs uv)
 bench: setup keys train ## Speed benchmarks, the side-by-side load, `make run`'s first answer (QUICK=1: 2 s a row, no first answer; LANTERN_WORKERS=N)
 	$(VENV)/bin/python bench/seal_bench.py --seconds 1
 	$(VENV)/bin/python bench/firewall_bench.py
+	$(VENV)/bin/python bench/screen_bench.py
 	RASA_TELEMETRY_ENABLED=false PYTHONPATH=$(CURDIR) $(RASA_VENV)/bin/python bench/action_validation_bench.py
 	$(VENV)/bin/python bench/load.py $(if $(QUICK),--quick)
 	$(if $(QUICK),,$(VENV)/bin/python bench/first_answer.py)

@@ -77,9 +77,15 @@ class Firewall:
         # Rules whose anchor the text lacks cannot match any part of it: dropped once, so each
         # sentence below is matched against the few rules that can hit, not all of them.
         lexicon = self._lexicon.narrowed(fold(text).text)
+        sentences = _sentences(text)
+        # Most messages are one sentence: narrowing again on the same text would change nothing.
         out = [
-            _redact_sentence(lexicon.narrowed(fold(sentence).text), sentence, categories)
-            for sentence in _sentences(text)
+            _redact_sentence(
+                lexicon if len(sentences) == 1 else lexicon.narrowed(fold(sentence).text),
+                sentence,
+                categories,
+            )
+            for sentence in sentences
         ]
         # A withheld document is reported as a document plus the flag, never as its own kind.
         withheld = _WITHHELD in categories

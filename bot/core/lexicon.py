@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from bot.core.anchor_index import AnchorIndex
 from bot.core.errors import DataFileError
 
 # Letters plus the combining marks that sit inside words (Indic vowel signs are not ``\w`` in
@@ -94,7 +95,6 @@ def fold(text: str) -> Folded:
 
 
 _WORD_RE = re.compile(_WORD)
-_DIGIT = re.compile(r"\d")
 _LONG_TEXT = 10_000
 # A comma, a sentence end or a line break ends a clause (Arabic and Urdu commas and full stops too).
 _PUNCTUATION_BREAK = re.compile(r"[.!?;:,\n\u060c\u061b\u061f\u06d4\u0964]+|\s[-\u2013\u2014]\s")
@@ -107,7 +107,8 @@ def is_word_char(char: str) -> bool:
 @dataclass(frozen=True)
 class Rule:
     """One compiled phrase or pattern; every match contains one of the ``anchors`` literals
-    (none: no such set is known), so a text without any of them is not searched at all."""
+    (none: no such set is known), so a text without any of them is not searched at all
+    (``AnchorIndex`` finds the rules whose anchors a text holds)."""
 
     category: str
     regex: re.Pattern[str]
@@ -116,11 +117,6 @@ class Rule:
     min_letters: int = 0
 
     needs_digit: bool = False
-
-    def may_match(self, folded: str) -> bool:
-        if self.needs_digit and _DIGIT.search(folded) is None:
-            return False
-        return self.anchors is None or any(anchor in folded for anchor in self.anchors)
 
 
 @dataclass(frozen=True)
@@ -138,6 +134,11 @@ class Lexicon:
     # Words that start a new clause ("and", "because", "że", "کہ"), matched on folded text.
     clause_breaks: re.Pattern[str] | None = None
 
+    @functools.cached_property
+    def _index(self) -> AnchorIndex:
+        # Built on first use: a lexicon narrowed to a few rules for one message may need none.
+        return AnchorIndex(self.rules)
+
     def clause_bounds(self, folded: str) -> Iterator[tuple[int, int]]:
         """Spans of the folded text that separate clauses: punctuation and the break words."""
         for match in _PUNCTUATION_BREAK.finditer(folded):
@@ -146,22 +147,23 @@ class Lexicon:
             for match in self.clause_breaks.finditer(folded):
                 yield match.span()
 
-    def narrowed(self, folded: str) -> Lexicon:
-        """This lexicon without the rules whose anchor ``folded`` lacks: the pieces of one long
-        text are then matched against the few rules that can hit anywhere in it, not all rules."""
+    def candidates(self, folded: str) -> tuple[Rule, ...]:
+        """The rules, in order, that may match somewhere in ``folded``; the others cannot."""
         if len(folded) > _LONG_TEXT:
             # An anchor is made of word characters, so it occurs in the text exactly when it
             # occurs in one of its words: searching each distinct word once is much shorter.
             folded = "\n".join(set(_WORD_RUN.findall(folded)))
-        rules = tuple(rule for rule in self.rules if rule.may_match(folded))
-        return Lexicon(rules, self.fuzzy, self.safe_words, self.clause_breaks)
+        return tuple(self.rules[index] for index in self._index.select(folded))
+
+    def narrowed(self, folded: str) -> Lexicon:
+        """This lexicon without the rules that cannot match ``folded``: the pieces of one long
+        text are then matched against the few rules that can hit anywhere in it, not all rules."""
+        return Lexicon(self.candidates(folded), self.fuzzy, self.safe_words, self.clause_breaks)
 
     def find(self, folded: str, *, narrowed: bool = False) -> Iterator[Hit]:
         """The hits in ``folded``; ``narrowed``: this lexicon came from ``narrowed`` on a text
-        that contains ``folded``, so the anchors need no second check."""
-        for rule in self.rules:
-            if not narrowed and not rule.may_match(folded):
-                continue
+        that contains ``folded``, so its rules need no second selection."""
+        for rule in self.rules if narrowed else self.candidates(folded):
             for match in rule.regex.finditer(folded):
                 start, end = match.span("r") if "r" in rule.regex.groupindex else match.span()
                 if start < 0 or start == end:
