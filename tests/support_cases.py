@@ -18,6 +18,10 @@ from bot.core.db.database import Database, require_handoff
 from bot.core.db.handoffs import HandoffFields
 from bot.core.db.models import AuditEntry, Author, Base, Handoff, HandoffStatus, new_id
 
+# The front end's key in tests that share cases: the person of a case is sealed to its public
+# half, and the store's lookups by person open with it.
+FRONT_END = FrontEndKey(b"front-end key for tests, 32 bytes and more")
+
 
 def open_case(
     db: Database,
@@ -25,6 +29,8 @@ def open_case(
     organisation_id: str,
     fields: HandoffFields | None = None,
     report: Mapping[str, object] | None = None,
+    *,
+    key: FrontEndKey = FRONT_END,
 ) -> str:
     """A case the person shared with ``organisation_id`` (routing skipped)."""
     with db.transaction() as session:
@@ -34,6 +40,7 @@ def open_case(
             organisation_id,
             fields or HandoffFields(),
             report or {},
+            courier=key.courier_public_key(),
             now=db.now(),
             firewall=db.firewall,
         )
@@ -42,7 +49,8 @@ def open_case(
 def legacy_draft(
     db: Database, pseudonym: str, organisation_id: str, at: datetime | None = None
 ) -> str:
-    """A draft as the old two-step sharing left behind when it stopped halfway."""
+    """A draft as the old two-step sharing left behind when it stopped halfway, naming its
+    person in clear as every case did before migration 0010."""
     at = at or db.now()
     with db.transaction() as session:
         handoff = Handoff(
@@ -100,13 +108,14 @@ def add_thread_message(
 
 
 def enqueue(
-    db: Database, pseudonym: str, dedupe_key: str, text: str, key: FrontEndKey, *, by: Actor
+    db: Database, handoff_id: str, dedupe_key: str, text: str, key: FrontEndKey, *, by: Actor
 ) -> str:
-    """Queue as the console does: sealed to the public half of the front end's ``key``."""
+    """Queue for the case's person as the console does: sealed to the public half of the front
+    end's ``key``."""
     with db.transaction() as session:
         return relay.enqueue_delivery(
             session,
-            pseudonym,
+            handoff_id,
             dedupe_key,
             text,
             key=key.courier_public_key(),

@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 
 from bot.console.app import create_app
 from bot.core.config import Settings, load_settings
-from bot.core.crypto import KdfParams, totp_code
+from bot.core.crypto import FrontEndKey, KdfParams, totp_code
 from bot.core.db.database import Database
 from bot.core.db.handoffs import HandoffFields
 from bot.core.db.local_setup import write_front_end_public_key
@@ -87,6 +87,7 @@ class World:
                 consent=True,
             ),
             {"what_happened": story},
+            key=FrontEndKey(self.settings.front_end_key()),
         )
 
 
