@@ -58,6 +58,9 @@ class World:
     recovery_code: str
     totp: dict[str, bytes]
     kdf: KdfParams
+    # The front end's key, read while its file is there: a test may take the file away to
+    # show the console runs without it.
+    front_end: FrontEndKey
 
     def client(self) -> TestClient:
         app = create_app(self.settings.for_console(), engine=self.db.engine, clock=self.clock)
@@ -87,7 +90,7 @@ class World:
                 consent=True,
             ),
             {"what_happened": story},
-            key=FrontEndKey(self.settings.front_end_key()),
+            key=self.front_end,
         )
 
 
@@ -145,6 +148,7 @@ def world(engine: Engine, tmp_path: Path, fast_kdf: KdfParams) -> Iterator[World
             OTHER_ADMIN.login: totp_secret(other.admin.otpauth_uri),
         },
         fast_kdf,
+        FrontEndKey(settings.front_end_key()),
     )
 
 
