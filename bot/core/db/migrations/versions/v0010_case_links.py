@@ -72,5 +72,5 @@ def downgrade() -> None:
         batch.create_index("ix_outbox_pseudonym", ["pseudonym"])
     op.drop_index("ix_case_links_pseudonym", "case_links")
     op.drop_table("case_links")
-    with op.batch_alter_table("handoffs") as batch:
-        batch.drop_column("sealed_link")
+    # Not a batch: recreating handoffs on SQLite would cascade its DROP into the threads.
+    op.execute("ALTER TABLE handoffs DROP COLUMN sealed_link")
