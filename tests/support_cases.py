@@ -12,7 +12,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from bot.core.crypto import FrontEndKey, OrganisationPrivateKey
-from bot.core.db import handoffs, relay
+from bot.core.db import case_links, handoffs, relay
 from bot.core.db.audit import Actor
 from bot.core.db.database import Database, require_handoff
 from bot.core.db.handoffs import HandoffFields
@@ -64,6 +64,13 @@ def legacy_draft(
         )
         session.add(handoff)
         return handoff.id
+
+
+def cases_of(db: Database, pseudonym: str, key: FrontEndKey) -> list[Handoff]:
+    """The person's cases, found as the front end finds them: only its key opens the links."""
+    with db.transaction() as session:
+        mine = case_links.cases_of(session, pseudonym, {key.key_id: key})
+        return list(session.scalars(select(Handoff).where(Handoff.id.in_(mine))).all())
 
 
 def set_status(
