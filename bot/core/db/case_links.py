@@ -11,9 +11,10 @@ session.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import secrets
+from collections.abc import Mapping, Sequence
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.core.crypto import (
@@ -28,9 +29,9 @@ from bot.core.db.models import Handoff, new_id
 
 __all__ = [
     "cases_of",
-    "drop_orphans",
     "link_case",
     "person_of",
+    "reshuffle",
     "seal_legacy_cases",
     "unlink_case",
     "unlink_person",
@@ -45,11 +46,7 @@ def link_case(
     handoff.sealed_link = seal_for_front_end_courier(
         pseudonym.encode("ascii"), courier, _person_binding(handoff.id)
     )
-    row = CaseLink(id=new_id(), pseudonym=pseudonym)
-    row.sealed_handoff_id = seal_for_front_end_courier(
-        handoff.id.encode("ascii"), courier, _case_binding(row.id)
-    )
-    session.add(row)
+    session.add(_link_row(pseudonym, handoff.id, courier))
 
 
 def person_of(handoff: Handoff, keys: Mapping[str, FrontEndKey]) -> str | None:
@@ -64,7 +61,7 @@ def person_of(handoff: Handoff, keys: Mapping[str, FrontEndKey]) -> str | None:
 def cases_of(session: Session, pseudonym: str, keys: Mapping[str, FrontEndKey]) -> list[str]:
     """The ids of the person's cases that still exist (a case retention deleted may still be
     listed until its next purge)."""
-    listed = _opened(session, select(CaseLink).where(CaseLink.pseudonym == pseudonym), keys)
+    listed = _opened(_links_of(session, pseudonym), keys)
     if not listed:
         return []
     return list(session.scalars(select(Handoff.id).where(Handoff.id.in_(listed.values()))).all())
@@ -74,7 +71,7 @@ def unlink_case(
     session: Session, pseudonym: str, handoff_id: str, keys: Mapping[str, FrontEndKey]
 ) -> None:
     """Take the case off the person's list (a /resume moved it to another account)."""
-    listed = _opened(session, select(CaseLink).where(CaseLink.pseudonym == pseudonym), keys)
+    listed = _opened(_links_of(session, pseudonym), keys)
     gone = [link_id for link_id, listed_id in listed.items() if listed_id == handoff_id]
     if gone:
         session.execute(delete(CaseLink).where(CaseLink.id.in_(gone)))
@@ -87,19 +84,22 @@ def unlink_person(session: Session, pseudonym: str) -> int:
     return len(rows)
 
 
-def drop_orphans(session: Session, keys: Mapping[str, FrontEndKey]) -> int:
-    """Retention: the links whose case is gone. Every link is opened, as nothing in the clear
-    says which case it names; returns how many went."""
-    listed = _opened(session, select(CaseLink), keys)
-    if not listed:
-        return 0
+def reshuffle(session: Session, key: FrontEndKey) -> int:
+    """Retention: drop the links whose case is gone, and write the others again, sealed afresh
+    under new ids, in random order. A link is written with its case, so the order rows lie in
+    (a dump lists them so on PostgreSQL) would pair each with its case; after this it pairs
+    nothing older than the last run. Returns how many links went."""
+    links = session.scalars(select(CaseLink)).all()
+    listed = _opened(links, {key.key_id: key})
     existing = set(
         session.scalars(select(Handoff.id).where(Handoff.id.in_(set(listed.values())))).all()
     )
-    orphans = [link_id for link_id, handoff_id in listed.items() if handoff_id not in existing]
-    if orphans:
-        session.execute(delete(CaseLink).where(CaseLink.id.in_(orphans)))
-    return len(orphans)
+    kept = [(row.pseudonym, listed[row.id]) for row in links if listed[row.id] in existing]
+    session.execute(delete(CaseLink))
+    secrets.SystemRandom().shuffle(kept)
+    for pseudonym, handoff_id in kept:
+        session.add(_link_row(pseudonym, handoff_id, key.courier_public_key()))
+    return len(links) - len(kept)
 
 
 def seal_legacy_cases(session: Session, courier: FrontEndPublicKey) -> int:
@@ -113,11 +113,20 @@ def seal_legacy_cases(session: Session, courier: FrontEndPublicKey) -> int:
     return len(legacy)
 
 
-def _opened(
-    session: Session, query: Select[tuple[CaseLink]], keys: Mapping[str, FrontEndKey]
-) -> dict[str, str]:
-    """Case link id to the case id it holds, for the links ``query`` selects."""
-    rows = session.scalars(query).all()
+def _link_row(pseudonym: str, handoff_id: str, courier: FrontEndPublicKey) -> CaseLink:
+    row = CaseLink(id=new_id(), pseudonym=pseudonym)
+    row.sealed_handoff_id = seal_for_front_end_courier(
+        handoff_id.encode("ascii"), courier, _case_binding(row.id)
+    )
+    return row
+
+
+def _links_of(session: Session, pseudonym: str) -> Sequence[CaseLink]:
+    return session.scalars(select(CaseLink).where(CaseLink.pseudonym == pseudonym)).all()
+
+
+def _opened(rows: Sequence[CaseLink], keys: Mapping[str, FrontEndKey]) -> dict[str, str]:
+    """Case link id to the case id it holds."""
     return {
         row.id: open_as_front_end_courier(
             row.sealed_handoff_id, keys, _case_binding(row.id)

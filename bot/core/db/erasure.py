@@ -79,14 +79,14 @@ def erase_pseudonym(
 
 def purge_expired(
     session: Session,
-    keys: Mapping[str, FrontEndKey],
+    key: FrontEndKey,
     *,
     now: datetime,
     draft_days: int = 7,
     closed_days: int = 90,
 ) -> PurgeResult:
     """Retention: stale drafts, long-closed or withdrawn cases, spent or long-undeliverable
-    deliveries, old chat links and the case links whose case is gone."""
+    deliveries, old chat links and the case links whose case is gone (the rest reshuffled)."""
     drafts = session.scalars(
         select(Handoff.id)
         .where(Handoff.status == HandoffStatus.DRAFT)
@@ -109,7 +109,7 @@ def purge_expired(
         .where(OutboxMessage.undeliverable_at < now - timedelta(days=closed_days)),
     )
     links = _deleted(session, delete(ChatLink).where(ChatLink.expires_at <= now))
-    listed = case_links.drop_orphans(session, keys)
+    listed = case_links.reshuffle(session, key)
     result = PurgeResult(len(drafts), len(closed), deliveries, links, listed)
     append_audit(session, SYSTEM, "retention.purge", now, detail=asdict(result))
     return result

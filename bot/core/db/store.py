@@ -146,7 +146,7 @@ class Store:
         with self.db.transaction() as session:
             return erasure.purge_expired(
                 session,
-                {key.key_id: key},
+                key,
                 now=now or self.db.now(),
                 draft_days=draft_days,
                 closed_days=closed_days,

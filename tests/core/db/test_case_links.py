@@ -20,13 +20,13 @@ from bot.core.crypto import (
     seal_for_front_end_courier,
 )
 from bot.core.db.audit import Actor
-from bot.core.db.models import Base
+from bot.core.db.models import Base, HandoffStatus
 from bot.core.db.organisations import Credentials, NewOrganisation, create_organisation
 from bot.core.db.relay import reply_to_person
 from bot.core.db.store import Database, HandoffFields, Store
 from bot.core.firewall import Firewall
 from bot.core.pseudonym import pseudonym_for
-from tests.support_cases import FRONT_END, get_handoff
+from tests.support_cases import FRONT_END, get_handoff, set_status
 
 ROOT = Path(__file__).resolve().parents[3]
 KEY = b"pseudonym key for tests, 32 bytes+"
@@ -200,3 +200,23 @@ def test_a_key_other_than_the_front_ends_opens_no_link(store: Store, org: NewOrg
 
     with pytest.raises(UnknownKeyIdError):
         store.add_message_from_person(PERSON, "hello", FrontEndKey.generate())
+
+
+def test_retention_writes_the_links_again_under_new_ids_and_drops_those_of_gone_cases(
+    store: Store, org: NewOrganisation, engine: Engine, clock: Clock
+) -> None:
+    """Given two cases of one person, one closed past retention, When retention runs, Then the
+    closed case's link is gone and the open case's link is written again (a new id, new bytes),
+    so the order links were written in no longer pairs them with their cases; it still works."""
+    closed = store.share_report(PERSON, FIELDS, {"story": "one"}, courier=COURIER)
+    store.share_report(PERSON, FIELDS, {"story": "two"}, courier=COURIER)
+    set_status(store.db, closed, HandoffStatus.CLOSED, Actor("caseworker", org.admin.staff_id))
+    before = dump(engine)["case_links"]
+    clock.now += timedelta(days=91)
+
+    assert store.purge_expired(FRONT_END).case_links_deleted == 1
+
+    (after,) = dump(engine)["case_links"]
+    assert after["id"] not in {row["id"] for row in before}
+    assert after["sealed_handoff_id"] not in {row["sealed_handoff_id"] for row in before}
+    assert store.add_message_from_person(PERSON, "still here", FRONT_END) is not None
