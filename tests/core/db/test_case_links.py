@@ -1,5 +1,5 @@
 """Which cases are whose, on SQLite and PostgreSQL (issue 13): a copy of the database cannot tell
-that two cases belong to one person, and cases from before migration 0009 are sealed and keep
+that two cases belong to one person, and cases from before migration 0010 are sealed and keep
 working."""
 
 from __future__ import annotations
@@ -148,7 +148,7 @@ def test_a_stolen_database_cannot_tell_two_cases_of_one_person_apart_from_anyone
 def test_a_case_from_before_the_upgrade_is_sealed_and_keeps_working(
     store: Store, org: NewOrganisation, engine: Engine
 ) -> None:
-    """Given a case and its waiting reply as migration 0008 left them (the pseudonym in clear on
+    """Given a case and its waiting reply as migration 0009 left them (the pseudonym in clear on
     both), When the database is upgraded and the front end starts, Then the case names its
     person only sealed, the reply still reaches them, and their answers still join the case."""
     staff = Actor("caseworker", org.admin.staff_id)
@@ -157,7 +157,7 @@ def test_a_case_from_before_the_upgrade_is_sealed_and_keeps_working(
     config = Config(str(ROOT / "alembic.ini"))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "0008")
+        command.downgrade(config, "0009")
         legacy_row = "1" * 32
         connection.execute(
             text("UPDATE handoffs SET pseudonym = :person WHERE id = :case"),
