@@ -67,7 +67,13 @@ def share_with_caseworker(
     pseudonym: str, answers: dict[str, Any], urgency: str, language: str | None = None
 ) -> str:
     """Seal the report to the charity that fits the person and open a handoff."""
-    return runtime.store().share_report(pseudonym, fields_from(answers, urgency), answers, language)
+    return runtime.store().share_report(
+        pseudonym,
+        fields_from(answers, urgency),
+        answers,
+        language,
+        courier=runtime.front_end_public_key(),
+    )
 
 
 def forget_answers() -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from bot.core.config import Settings, load_settings
+from bot.core.crypto import FrontEndPublicKey
 from bot.core.db.database import Database
 from bot.core.db.directory_edits import LiveDirectory
 from bot.core.db.migrations import create_engine_for
@@ -30,6 +31,13 @@ def store() -> Store:
     # Reports are sealed only to the organisation keys the settings pin (bot/core/key_pins.py).
     pins = settings().organisation_key_pins()
     return Store(Database(create_engine_for(settings()), key_pins=pins))
+
+
+@lru_cache(maxsize=1)
+def front_end_public_key() -> FrontEndPublicKey:
+    # A shared case names its person sealed to this; the action server cannot open it again.
+    # The public half only, read as the console reads it (the file `make keys` writes).
+    return FrontEndPublicKey.from_hex(settings().for_console().front_end_public_key_hex())
 
 
 @lru_cache(maxsize=1)

@@ -118,6 +118,7 @@ def _days(raw: str) -> int:
 
 def _records_command(args: argparse.Namespace, settings: Settings) -> int:
     """``audit``, ``audit-verify``, ``purge`` and ``erase`` (the last two audited by the store)."""
+    from bot.core.crypto import FrontEndKey
     from bot.core.db import audit_checkpoint
     from bot.core.db.store import Database, Store, create_engine_for
 
@@ -133,8 +134,11 @@ def _records_command(args: argparse.Namespace, settings: Settings) -> int:
 
     store = Store(Database(create_engine_for(settings)))
     trackers = tracker_vault_for(settings)
+    # Only the front end's key opens which cases are whose (bot/core/db/case_links.py).
+    front_end_key = FrontEndKey(settings.front_end_key())
     if args.command == "purge":
         purged = store.purge_expired(
+            front_end_key,
             draft_days=args.draft_days or settings.purge_draft_days,
             closed_days=args.closed_days or settings.purge_closed_days,
         )
@@ -143,7 +147,7 @@ def _records_command(args: argparse.Namespace, settings: Settings) -> int:
         now = datetime.now(timezone.utc)
         audit_checkpoint.run_checkpoint_command(store.db.engine, sys.stdout, now)
     else:
-        erased = store.erase_pseudonym(args.pseudonym)
+        erased = store.erase_pseudonym(args.pseudonym, front_end_key)
         print(f"erased: {erased}, tracker deleted: {trackers.erase(args.pseudonym)}")
     return 0
 

@@ -12,11 +12,15 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from bot.core.crypto import FrontEndKey, OrganisationPrivateKey
-from bot.core.db import handoffs, relay
+from bot.core.db import case_links, handoffs, relay
 from bot.core.db.audit import Actor
 from bot.core.db.database import Database, require_handoff
 from bot.core.db.handoffs import HandoffFields
 from bot.core.db.models import AuditEntry, Author, Base, Handoff, HandoffStatus, new_id
+
+# The front end's key in tests that share cases: the person of a case is sealed to its public
+# half, and the store's lookups by person open with it.
+FRONT_END = FrontEndKey(b"front-end key for tests, 32 bytes and more")
 
 
 def open_case(
@@ -25,6 +29,8 @@ def open_case(
     organisation_id: str,
     fields: HandoffFields | None = None,
     report: Mapping[str, object] | None = None,
+    *,
+    key: FrontEndKey = FRONT_END,
 ) -> str:
     """A case the person shared with ``organisation_id`` (routing skipped)."""
     with db.transaction() as session:
@@ -34,6 +40,7 @@ def open_case(
             organisation_id,
             fields or HandoffFields(),
             report or {},
+            courier=key.courier_public_key(),
             now=db.now(),
             firewall=db.firewall,
         )
@@ -42,7 +49,8 @@ def open_case(
 def legacy_draft(
     db: Database, pseudonym: str, organisation_id: str, at: datetime | None = None
 ) -> str:
-    """A draft as the old two-step sharing left behind when it stopped halfway."""
+    """A draft as the old two-step sharing left behind when it stopped halfway, naming its
+    person in clear as every case did before migration 0010."""
     at = at or db.now()
     with db.transaction() as session:
         handoff = Handoff(
@@ -56,6 +64,13 @@ def legacy_draft(
         )
         session.add(handoff)
         return handoff.id
+
+
+def cases_of(db: Database, pseudonym: str, key: FrontEndKey) -> list[Handoff]:
+    """The person's cases, found as the front end finds them: only its key opens the links."""
+    with db.transaction() as session:
+        mine = case_links.cases_of(session, pseudonym, {key.key_id: key})
+        return list(session.scalars(select(Handoff).where(Handoff.id.in_(mine))).all())
 
 
 def set_status(
@@ -100,13 +115,14 @@ def add_thread_message(
 
 
 def enqueue(
-    db: Database, pseudonym: str, dedupe_key: str, text: str, key: FrontEndKey, *, by: Actor
+    db: Database, handoff_id: str, dedupe_key: str, text: str, key: FrontEndKey, *, by: Actor
 ) -> str:
-    """Queue as the console does: sealed to the public half of the front end's ``key``."""
+    """Queue for the case's person as the console does: sealed to the public half of the front
+    end's ``key``."""
     with db.transaction() as session:
         return relay.enqueue_delivery(
             session,
-            pseudonym,
+            handoff_id,
             dedupe_key,
             text,
             key=key.courier_public_key(),

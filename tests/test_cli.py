@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select, text
 
 from bot.core.config import PROJECT_ROOT, Settings, load_settings
+from bot.core.crypto import FrontEndKey
 from bot.core.db.models import AuditEntry, Handoff, HandoffStatus, Organisation
 from bot.core.db.store import Database, HandoffFields, create_engine_for
 from bot.core.tracker_vault import tracker_vault_for
@@ -59,7 +60,8 @@ def case_for(settings: Settings, pseudonym: str) -> str:
     db = db_at(settings)
     with db.transaction() as session:
         organisation_id = session.scalars(select(Organisation.id)).one()
-    return open_case(db, pseudonym, organisation_id, HandoffFields(), {"account": "x"})
+    key = FrontEndKey(settings.front_end_key())
+    return open_case(db, pseudonym, organisation_id, HandoffFields(), {"account": "x"}, key=key)
 
 
 def audit_actions(settings: Settings) -> list[str]:
@@ -91,6 +93,7 @@ def test_erase_removes_drafts_withdraws_cases_and_deletes_the_tracker(
         case = session.get(Handoff, submitted)
         assert case is not None and case.status is HandoffStatus.WITHDRAWN
         assert case.sealed_report is None and case.pseudonym is None
+        assert case.sealed_link is None
     assert vault.get(person) is None and vault.get(bystander) is not None
     assert "person.erase" in audit_actions(settings)
 

@@ -153,7 +153,7 @@ class Cases:
         end, which delivers it to the person's chat); the caseworker never sees a chat id."""
         with self.db.transaction() as session:
             handoff = _own_claim(session, viewer, handoff_id)
-            if handoff.pseudonym is None:
+            if handoff.status is HandoffStatus.WITHDRAWN:
                 raise CaseActionRefusedError("the person withdrew; a reply cannot reach them")
             relay.reply_to_person(
                 session,

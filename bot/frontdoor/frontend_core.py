@@ -265,7 +265,9 @@ class FrontEndCore(TurnKeeping):
         async with self._locks[pseudonym]:
             # After the restart above, which itself writes a tracker.
             await asyncio.to_thread(self.trackers.erase, pseudonym)
-            result = await asyncio.to_thread(self.store.erase_pseudonym, pseudonym)
+            result = await asyncio.to_thread(
+                self.store.erase_pseudonym, pseudonym, self.front_end_key
+            )
         logger.info("erasure done: %s", result)
 
     async def _link(self, pseudonym: str, chat_id: int) -> None:

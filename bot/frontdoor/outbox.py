@@ -77,6 +77,8 @@ class OutboxCourier:
 
     async def _attempt(self, send: SendDelivery, delivery: Delivery) -> Undeliverable | None:
         """Send once; the reason when it can never pass, else None (``_sent`` says if it did)."""
+        if delivery.pseudonym is None:
+            return Undeliverable.NO_CHAT_LINK  # the person erased their data
         chat_id = await asyncio.to_thread(self._store.chat_id_for, delivery.pseudonym, self._keys)
         if chat_id is None:
             # Left (/exit), erased or expired: there is no chat to send to, now or later.
@@ -90,7 +92,7 @@ class OutboxCourier:
         return None
 
     async def _give_up(self, delivery: Delivery, reason: Undeliverable) -> None:
-        if reason is Undeliverable.BLOCKED:
+        if reason is Undeliverable.BLOCKED and delivery.pseudonym is not None:
             # Blocked: nothing will reach this chat again, so the sealed chat id goes now; the
             # person's later rows are marked "no chat link" without asking Telegram.
             await asyncio.to_thread(self._store.forget_chat, delivery.pseudonym, blocked=True)

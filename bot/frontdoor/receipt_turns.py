@@ -34,7 +34,9 @@ class ReceiptTurns(FrontEndCore):
         texts = self.texts(chat_id)
         try:
             async with self._locks[pseudonym]:
-                words = await asyncio.to_thread(self.store.issue_receipt_for_person, pseudonym)
+                words = await asyncio.to_thread(
+                    self.store.issue_receipt_for_person, pseudonym, self.front_end_key
+                )
         except (LanternError, SQLAlchemyError) as error:
             logger.error("a receipt could not be made: %s", type(error).__name__)
             await self.send(bot, chat_id, texts.say("receipt_failed"))

@@ -136,6 +136,11 @@ async def serve(app: Application, settings: Settings, stop: asyncio.Event) -> No
     async def deliver(chat_id: int, delivery: Delivery) -> int | None:
         return await front_end.deliver(app.bot, chat_id, delivery)
 
+    # Cases shared before migration 0010 name their person in clear until sealed here, before
+    # anything looks a person's cases up.
+    sealed = await asyncio.to_thread(front_end.store.seal_legacy_cases, front_end.front_end_key)
+    if sealed:
+        logger.info("sealed the person's link on %d earlier cases", sealed)
     async with app:
         await _set_menu(app)
         # What a crash left unfinished comes first, in order, before any new update.

@@ -213,7 +213,8 @@ class FrontEnd(ReceiptTurns):
                 # A transient failure part-way: the whole reply is retried, so the person may
                 # see its first pieces twice, which beats seeing only half of it.
                 return None
-        if sent is not None:
+        # The courier sends only to a case that still names its person (``Delivery``).
+        if sent is not None and delivery.pseudonym is not None:
             self.state.set_with_caseworker(delivery.pseudonym, True)
         return sent
 
@@ -227,7 +228,9 @@ class FrontEnd(ReceiptTurns):
             )
         try:
             async with self._locks[pseudonym]:
-                sent = await asyncio.to_thread(self.store.add_message_from_person, pseudonym, text)
+                sent = await asyncio.to_thread(
+                    self.store.add_message_from_person, pseudonym, text, self.front_end_key
+                )
         except (LanternError, SQLAlchemyError) as error:
             logger.error("a message to a caseworker could not be stored: %s", type(error).__name__)
             await self.send(bot, chat_id, texts.say("relay_failed"), say.relay_keyboard(texts))

@@ -20,7 +20,12 @@ def action_server_var_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
     """Each test's action server reads its settings afresh from its own var/, never the
     repository's (a test that needs the database points ``runtime.store`` at its engine)."""
     monkeypatch.setenv("LANTERN_VAR_DIR", str(tmp_path / "var"))
-    cached = (runtime.settings, runtime.store, runtime.live_directory)
+    cached = (
+        runtime.settings,
+        runtime.store,
+        runtime.front_end_public_key,
+        runtime.live_directory,
+    )
     for function in cached:
         function.cache_clear()
     yield

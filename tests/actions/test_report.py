@@ -19,6 +19,7 @@ from actions.report import (
 )
 from bot.core.crypto import KdfParams
 from bot.core.db.audit import SYSTEM, Actor
+from bot.core.db.case_links import person_of
 from bot.core.db.keys import unlock_organisation_keys
 from bot.core.db.models import Handoff, HandoffStatus
 from bot.core.db.organisations import Credentials, create_organisation
@@ -26,7 +27,7 @@ from bot.core.db.routing import set_organisation_coverage
 from bot.core.db.store import Database, Store
 from bot.core.locale import catalogue
 from bot.core.report_fields import Urgency
-from tests.support_cases import read_report
+from tests.support_cases import FRONT_END, read_report
 
 from .conftest import SENDER, TrackerFactory
 
@@ -56,6 +57,7 @@ PASSPHRASE = "correct horse battery staple"
 def store(engine: Engine, fast_kdf: KdfParams, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
     store = Store(Database(engine))
     monkeypatch.setattr(runtime, "store", lambda: store)
+    monkeypatch.setattr(runtime, "front_end_public_key", FRONT_END.courier_public_key)
     yield store
 
 
@@ -90,7 +92,9 @@ async def test_a_shared_report_is_sealed_to_the_charity_without_immigration_deta
         keys = unlock_organisation_keys(session, admin, PASSPHRASE)
     assert handoff.status is HandoffStatus.OPEN
     assert handoff.urgency is Urgency.VERY_HIGH
-    assert handoff.pseudonym == SENDER
+    # And it names the person only sealed to the front end
+    assert handoff.pseudonym is None
+    assert person_of(handoff, {FRONT_END.key_id: FRONT_END}) == SENDER
     assert (handoff.nation, handoff.safe_contact_time) == ("wales", "evening")
     # And the sealed report opens for the charity, with the account but none of the status
     report = read_report(store.db, handoff.id, keys, Actor("caseworker", admin))

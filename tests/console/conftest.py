@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 
 from bot.console.app import create_app
 from bot.core.config import Settings, load_settings
-from bot.core.crypto import KdfParams, totp_code
+from bot.core.crypto import FrontEndKey, KdfParams, totp_code
 from bot.core.db.database import Database
 from bot.core.db.handoffs import HandoffFields
 from bot.core.db.local_setup import write_front_end_public_key
@@ -58,6 +58,9 @@ class World:
     recovery_code: str
     totp: dict[str, bytes]
     kdf: KdfParams
+    # The front end's key, read while its file is there: a test may take the file away to
+    # show the console runs without it.
+    front_end: FrontEndKey
 
     def client(self) -> TestClient:
         app = create_app(self.settings.for_console(), engine=self.db.engine, clock=self.clock)
@@ -87,6 +90,7 @@ class World:
                 consent=True,
             ),
             {"what_happened": story},
+            key=self.front_end,
         )
 
 
@@ -144,6 +148,7 @@ def world(engine: Engine, tmp_path: Path, fast_kdf: KdfParams) -> Iterator[World
             OTHER_ADMIN.login: totp_secret(other.admin.otpauth_uri),
         },
         fast_kdf,
+        FrontEndKey(settings.front_end_key()),
     )
 
 

@@ -149,7 +149,7 @@ def test_a_withdrawn_case_refuses_a_note_kindly_and_keeps_none(world: World) -> 
     client = world.client()
     csrf = sign_in(world, client)
     client.post(f"/cases/{handoff_id}/claim", data={"csrf": csrf})
-    Store(world.db).erase_pseudonym(PERSON)
+    Store(world.db).erase_pseudonym(PERSON, world.front_end)
 
     refused = client.post(f"/cases/{handoff_id}/note", data={"csrf": csrf, "text": "Called."})
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.console.demo import demo_account
 from bot.core.config import Settings, load_settings
-from bot.core.crypto import FrontEndPublicKey
+from bot.core.crypto import FrontEndKey, FrontEndPublicKey
 from bot.core.db import relay
 from bot.core.db.audit import Actor
 from bot.core.db.keys import unlock_organisation_keys
@@ -38,7 +38,12 @@ class Charity:
             first = session.query(Organisation.id).order_by(Organisation.created_at).first()
         assert first is not None
         return open_case(
-            self.db, pseudonym, first[0], HandoffFields(consent=True), {"report_account": "x"}
+            self.db,
+            pseudonym,
+            first[0],
+            HandoffFields(consent=True),
+            {"report_account": "x"},
+            key=FrontEndKey(self.settings.front_end_key()),
         )
 
     def reply(self, handoff_id: str, text: str) -> None:

@@ -21,18 +21,18 @@ from pathlib import Path
 
 import pytest
 import redis
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, text
 
 from bot.core.config import Settings, load_settings
+from bot.core.crypto import FrontEndKey
 from bot.core.db.audit import Actor
 from bot.core.db.keys import unlock_organisation_keys
-from bot.core.db.models import Handoff
 from bot.core.db.store import Database, create_engine_for
 from bot.devstack import Stack
 from bot.frontdoor.rasa_client import RasaFrontDoorClient
 from tests.e2e.conftest import Conversation, text_of
 from tests.support import POSTGRES_URL, free_port, set_up_local_run
-from tests.support_cases import read_report
+from tests.support_cases import cases_of, read_report
 
 REDIS_URL = "redis://127.0.0.1:6379/11"
 
@@ -182,7 +182,7 @@ def open_reports(settings: Settings, pseudonym: str) -> list[dict[str, object]]:
     db = Database(create_engine_for(settings))
     with db.transaction() as session:
         keys = unlock_organisation_keys(session, staff_id, passphrase)
-        handoffs = session.scalars(select(Handoff.id).where(Handoff.pseudonym == pseudonym)).all()
+    handoffs = [h.id for h in cases_of(db, pseudonym, FrontEndKey(settings.front_end_key()))]
     assert handoffs, "the shared report was not stored"
     return [read_report(db, h, keys, Actor("staff", staff_id)) for h in handoffs]
 

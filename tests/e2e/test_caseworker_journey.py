@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.core.config import Settings
+from bot.core.crypto import FrontEndKey
 from bot.core.db.audit import SYSTEM
 from bot.core.db.handoffs import close_handoff
 from bot.core.db.models import Handoff, HandoffStatus, Organisation
@@ -22,7 +23,7 @@ from bot.core.pseudonym import pseudonym_for
 from bot.core.report_fields import Urgency
 from tests.e2e.emulated import Lantern, Person, bot_text, sign_in_demo_caseworker
 from tests.support import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
-from tests.support_cases import open_case
+from tests.support_cases import cases_of, open_case
 
 pytestmark = [
     pytest.mark.browser,
@@ -62,8 +63,8 @@ def report_through_telegram(someone: Person) -> None:
 
 def the_handoff_of(settings: Settings, someone: Person) -> Handoff:
     pseudonym = pseudonym_for(someone.user_id, settings.pseudonym_key())
-    with Database(create_engine_for(settings)).transaction() as session:
-        handoffs = session.scalars(select(Handoff).where(Handoff.pseudonym == pseudonym)).all()
+    db, key = Database(create_engine_for(settings)), FrontEndKey(settings.front_end_key())
+    handoffs = cases_of(db, pseudonym, key)
     assert len(handoffs) == 1, "the conversation should have created exactly one handoff"
     return handoffs[0]
 
@@ -86,6 +87,7 @@ def close_earlier_cases_with_advice(settings: Settings, organisation_id: str) ->
             organisation_id,
             HandoffFields(urgency=Urgency.STANDARD, consent=True),
             {"what_happened": "an earlier case"},
+            key=FrontEndKey(settings.front_end_key()),
         )
         with db.transaction() as session:
             close_handoff(session, handoff_id, "advice_given", None, SYSTEM, now=db.now())

@@ -17,9 +17,8 @@ from typing import Any
 
 import pytest
 import yaml
-from sqlalchemy import select
 
-from bot.core.db.models import Handoff
+from bot.core.crypto import FrontEndKey
 from bot.core.db.store import Database, create_engine_for
 from bot.core.languages import BY_CODE, LANGUAGES
 from bot.core.locale import (
@@ -39,6 +38,7 @@ from tests.e2e.emulated import (
     sign_in_demo_caseworker,
 )
 from tests.support import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
+from tests.support_cases import cases_of
 
 pytestmark = [
     pytest.mark.browser,
@@ -162,8 +162,8 @@ def test_a_whole_conversation_in_the_persons_language(
 
     # Then a caseworker reads it in the console: English questions beside the person's answers
     pseudonym = pseudonym_for(someone.user_id, lantern.settings.pseudonym_key())
-    with Database(create_engine_for(lantern.settings)).transaction() as session:
-        handoff = session.scalars(select(Handoff).where(Handoff.pseudonym == pseudonym)).one()
+    db = Database(create_engine_for(lantern.settings))
+    (handoff,) = cases_of(db, pseudonym, FrontEndKey(lantern.settings.front_end_key()))
     page = console_page
     page.goto(f"{lantern.console}/cases/{handoff.id}")
     page.get_by_role("button", name="Claim").click()

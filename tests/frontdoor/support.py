@@ -18,7 +18,12 @@ from starlette.responses import JSONResponse
 from telegram.ext import Application
 
 from bot.core.config import Settings, load_settings
+from bot.core.crypto import KdfParams, OrganisationPrivateKey
+from bot.core.db.keys import unlock_organisation_keys
 from bot.core.db.local_setup import create_local_setup
+from bot.core.db.organisations import Credentials, create_organisation
+from bot.core.db.store import Database, create_engine_for
+from bot.core.key_pins import pin_key
 from bot.core.locale import LEFT_TO_RIGHT_ISOLATE, POP_DIRECTIONAL_ISOLATE
 from bot.core.message_metadata import UPDATE_ID_KEY
 from bot.core.tracker_vault import tracker_vault_for
@@ -27,6 +32,7 @@ from bot.frontdoor.telegram_frontend import FrontEnd
 from tests.emulator.support import TOKEN, Running
 
 Chat = dict[str, Any]
+PASSPHRASE = "admin passphrase for tests"
 WAIT_SECONDS = 15.0
 RASA_TIMEOUT_SECONDS = 2
 # Telegram user ids: one run for the ``person`` fixture and the tests beside it
@@ -185,3 +191,18 @@ async def until(done: Callable[[], bool], what: str) -> None:
 
 def texts_of(chat: dict[str, Any]) -> list[str]:
     return [plain(message["text"]) for message in bot_messages(chat)]
+
+
+def pinned_partner(settings: Settings) -> tuple[str, dict[str, OrganisationPrivateKey]]:
+    """A partner charity whose key this deployment pins, made before the front end starts, as
+    `python -m bot staff create-organisation` does (the front end reads its pins at start-up)."""
+    create_local_setup(settings)
+    db = Database(create_engine_for(settings))
+    with db.transaction() as session:
+        org = create_organisation(
+            session, "Partner", Credentials("partner", PASSPHRASE), db.now(), kdf=KdfParams(8, 1, 1)
+        )
+    pin_key(settings.organisation_key_pins_file, org.organisation_id, org.key_id)
+    with db.transaction() as session:
+        keys = unlock_organisation_keys(session, org.admin.staff_id, PASSPHRASE)
+    return org.organisation_id, keys

@@ -8,7 +8,7 @@ such rows filled every pass and nobody behind them got a reply again.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,7 +18,6 @@ from telegram import Bot
 
 from bot.core.config import load_settings
 from bot.core.db.audit import Actor
-from bot.core.db.local_setup import create_local_setup
 from bot.core.db.models import AuditEntry, OutboxMessage, Undeliverable
 from bot.core.db.relay import caseworker_reply_key
 from bot.frontdoor import telegram_app
@@ -26,7 +25,8 @@ from bot.frontdoor.delivery_faults import MAX_MESSAGE_CHARS
 from bot.frontdoor.outbox import OutboxCourier
 from bot.frontdoor.telegram_frontend import FrontEnd
 from tests.emulator.support import TOKEN, Running
-from tests.support_cases import enqueue
+from tests.frontdoor.support import pinned_partner
+from tests.support_cases import enqueue, open_case
 
 STAFF = Actor("staff")
 GOOD_USER = 7_000_001
@@ -39,6 +39,8 @@ class Courier:
     bot: Bot
     emulator: Running
     courier: OutboxCourier
+    organisation_id: str
+    cases: dict[str, str] = field(default_factory=dict)
 
     async def one_pass(self) -> int:
         return await self.courier.deliver_pending(
@@ -53,10 +55,12 @@ class Courier:
         return pseudonym
 
     def reply(self, pseudonym: str, text: str) -> str:
-        key = caseworker_reply_key(f"m{next(_next_user)}")
-        return enqueue(
-            self.front_end.store.db, pseudonym, key, text, self.front_end.front_end_key, by=STAFF
-        )
+        """A caseworker's reply on the person's case (shared on the first reply)."""
+        db, key = self.front_end.store.db, self.front_end.front_end_key
+        if pseudonym not in self.cases:
+            self.cases[pseudonym] = open_case(db, pseudonym, self.organisation_id, key=key)
+        dedupe_key = caseworker_reply_key(f"m{next(_next_user)}")
+        return enqueue(db, self.cases[pseudonym], dedupe_key, text, key, by=STAFF)
 
     def outbox(self) -> dict[str, tuple[bool, Undeliverable | None, bytes]]:
         with self.front_end.store.db.transaction() as session:
@@ -83,10 +87,14 @@ async def courier(
             "LANTERN_TELEGRAM_BASE_URL": emulator_server.base_url,
         }
     )
-    create_local_setup(settings)
+    organisation_id, _ = pinned_partner(settings)
     front_end = telegram_app.front_end_of(telegram_app.create_app(settings))
     yield Courier(
-        front_end, bot, emulator_server, OutboxCourier(front_end.store, front_end.front_end_key)
+        front_end,
+        bot,
+        emulator_server,
+        OutboxCourier(front_end.store, front_end.front_end_key),
+        organisation_id,
     )
 
 

@@ -10,27 +10,28 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.core.config import Settings
-from bot.core.crypto import KdfParams, OrganisationPrivateKey
+from bot.core.crypto import KdfParams
 from bot.core.db import relay
 from bot.core.db.audit import Actor
-from bot.core.db.keys import unlock_organisation_keys
-from bot.core.db.local_setup import create_local_setup
 from bot.core.db.models import Author
-from bot.core.db.organisations import Credentials, create_organisation
 from bot.core.db.receipt_models import Receipt
 from bot.core.db.receipts import PER_PERSON_TRIES
-from bot.core.db.store import Database, create_engine_for
-from bot.core.key_pins import pin_key
 from bot.core.languages import ENGLISH
 from bot.core.locale import catalogue
 from bot.frontdoor.telegram_frontend import FrontEnd
-from tests.frontdoor.support import FakeRasa, Person, plain, restart_user_ids, running, texts_of
+from tests.frontdoor.support import (
+    FakeRasa,
+    Person,
+    pinned_partner,
+    plain,
+    restart_user_ids,
+    running,
+    texts_of,
+)
 from tests.support_cases import open_case, read_thread
 
 EN = catalogue(ENGLISH)
 CASEWORKER = Actor("caseworker")
-PASSPHRASE = "admin passphrase for tests"
 
 
 def receipt_in(text: str) -> str:
@@ -38,21 +39,6 @@ def receipt_in(text: str) -> str:
     before, _, after = EN.say("receipt_given", receipt="\0").partition("\0")
     assert text.startswith(before) and text.endswith(after), text
     return text[len(before) : len(text) - len(after)]
-
-
-def pinned_partner(settings: Settings) -> tuple[str, dict[str, OrganisationPrivateKey]]:
-    """A partner charity whose key this deployment pins, made before the front end starts, as
-    `python -m bot staff create-organisation` does (the front end reads its pins at start-up)."""
-    create_local_setup(settings)
-    db = Database(create_engine_for(settings))
-    with db.transaction() as session:
-        org = create_organisation(
-            session, "Partner", Credentials("partner", PASSPHRASE), db.now(), kdf=KdfParams(8, 1, 1)
-        )
-    pin_key(settings.organisation_key_pins_file, org.organisation_id, org.key_id)
-    with db.transaction() as session:
-        keys = unlock_organisation_keys(session, org.admin.staff_id, PASSPHRASE)
-    return org.organisation_id, keys
 
 
 def reply(front_end: FrontEnd, handoff_id: str, text: str) -> None:
@@ -83,7 +69,9 @@ async def test_a_second_account_comes_back_with_the_receipt_and_talks_with_the_c
         second = Person(next(restart_user_ids), control, front_end)
         await first.say("hello")
         await first.answers(1)
-        handoff_id = open_case(front_end.store.db, first.pseudonym, organisation_id)
+        handoff_id = open_case(
+            front_end.store.db, first.pseudonym, organisation_id, key=front_end.front_end_key
+        )
 
         await first.say("/receipt")
         words = receipt_in(plain((await first.answers(2))[-1]["text"]))
@@ -148,7 +136,7 @@ async def test_too_many_tries_are_refused_even_with_the_right_words(
         front_end.store.receipt_kdf = fast_kdf
         owner = Person(next(restart_user_ids), control, front_end)
         guesser = Person(next(restart_user_ids), control, front_end)
-        open_case(front_end.store.db, owner.pseudonym, organisation_id)
+        open_case(front_end.store.db, owner.pseudonym, organisation_id, key=front_end.front_end_key)
         await owner.say("/receipt")
         words = receipt_in(plain((await owner.answers(1))[-1]["text"]))
         for number in range(1, PER_PERSON_TRIES + 1):

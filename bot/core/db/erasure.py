@@ -1,8 +1,10 @@
 """The person's erasure and retention: what is deleted, withdrawn or emptied, in the caller's
-session, so that either all of it happens or none of it does."""
+session, so that either all of it happens or none of it does. Both need the front end's key:
+only it opens the links between a person and their cases (``bot.core.db.case_links``)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,6 +12,8 @@ from typing import Any
 from sqlalchemy import CursorResult, Delete, delete, select
 from sqlalchemy.orm import Session
 
+from bot.core.crypto import FrontEndKey
+from bot.core.db import case_links
 from bot.core.db.audit import PERSON, SYSTEM, append_audit, prune_case_entries
 from bot.core.db.database import require_pseudonym
 from bot.core.db.models import (
@@ -32,6 +36,7 @@ class ErasureResult:
     drafts_deleted: int
     deliveries_deleted: int
     chat_links_deleted: int
+    case_links_deleted: int
 
 
 @dataclass(frozen=True)
@@ -40,14 +45,19 @@ class PurgeResult:
     closed_deleted: int
     deliveries_deleted: int
     chat_links_deleted: int
+    case_links_deleted: int
 
 
-def erase_pseudonym(session: Session, pseudonym: str, *, now: datetime) -> ErasureResult:
+def erase_pseudonym(
+    session: Session, pseudonym: str, keys: Mapping[str, FrontEndKey], *, now: datetime
+) -> ErasureResult:
     """Everything of theirs at once: drafts go; shared cases become withdrawn stubs without
-    content, answers or exact times; the person's own audit entries about them are pruned;
-    deliveries and the chat link go."""
+    content, answers, exact times or link to the person; the person's own audit entries about
+    them are pruned; deliveries, the list of their cases and the chat link go."""
     require_pseudonym(pseudonym)
-    handoffs = session.scalars(select(Handoff).where(Handoff.pseudonym == pseudonym)).all()
+    mine = case_links.cases_of(session, pseudonym, keys)
+    handoffs = session.scalars(select(Handoff).where(Handoff.id.in_(mine))).all()
+    deliveries = _deleted(session, delete(OutboxMessage).where(OutboxMessage.handoff_id.in_(mine)))
     drafts = [h.id for h in handoffs if h.status is HandoffStatus.DRAFT]
     _delete_handoffs(session, drafts)
     withdrawn = [h for h in handoffs if h.status is not HandoffStatus.DRAFT]
@@ -60,20 +70,23 @@ def erase_pseudonym(session: Session, pseudonym: str, *, now: datetime) -> Erasu
             session.execute(delete(sealed).where(sealed.handoff_id == handoff.id))
         _withdraw(handoff, now)
         append_audit(session, PERSON, "handoff.withdrawn", now, handoff.id)
-    deliveries = _deleted(
-        session, delete(OutboxMessage).where(OutboxMessage.pseudonym == pseudonym)
-    )
     links = _deleted(session, delete(ChatLink).where(ChatLink.pseudonym == pseudonym))
-    result = ErasureResult(len(withdrawn), len(drafts), deliveries, links)
+    listed = case_links.unlink_person(session, pseudonym)
+    result = ErasureResult(len(withdrawn), len(drafts), deliveries, links, listed)
     append_audit(session, PERSON, "person.erase", now, detail=asdict(result))
     return result
 
 
 def purge_expired(
-    session: Session, *, now: datetime, draft_days: int = 7, closed_days: int = 90
+    session: Session,
+    key: FrontEndKey,
+    *,
+    now: datetime,
+    draft_days: int = 7,
+    closed_days: int = 90,
 ) -> PurgeResult:
     """Retention: stale drafts, long-closed or withdrawn cases, spent or long-undeliverable
-    deliveries, old links."""
+    deliveries, old chat links and the case links whose case is gone (the rest reshuffled)."""
     drafts = session.scalars(
         select(Handoff.id)
         .where(Handoff.status == HandoffStatus.DRAFT)
@@ -96,7 +109,8 @@ def purge_expired(
         .where(OutboxMessage.undeliverable_at < now - timedelta(days=closed_days)),
     )
     links = _deleted(session, delete(ChatLink).where(ChatLink.expires_at <= now))
-    result = PurgeResult(len(drafts), len(closed), deliveries, links)
+    listed = case_links.reshuffle(session, key)
+    result = PurgeResult(len(drafts), len(closed), deliveries, links, listed)
     append_audit(session, SYSTEM, "retention.purge", now, detail=asdict(result))
     return result
 
@@ -105,7 +119,7 @@ def _withdraw(handoff: Handoff, now: datetime) -> None:
     """The stub a withdrawn case leaves its organisation: that it existed, in which week, and
     that the person withdrew it. Their fixed-choice answers go now, not at retention."""
     handoff.status = HandoffStatus.WITHDRAWN
-    handoff.sealed_report = handoff.pseudonym = handoff.claimed_by = None
+    handoff.sealed_report = handoff.sealed_link = handoff.pseudonym = handoff.claimed_by = None
     # Only the day of sharing and of withdrawal: the exact times would say when the person was
     # online, and retention counts days.
     handoff.updated_at = handoff.closed_at = _day(now)
@@ -129,6 +143,6 @@ def _deleted(session: Session, statement: Delete) -> int:
 def _delete_handoffs(session: Session, handoff_ids: list[str]) -> None:
     # Explicit child deletes: cascades differ between SQLite connections and PostgreSQL.
     if handoff_ids:
-        for sealed in (ThreadMessage, CaseNote, Receipt):
-            session.execute(delete(sealed).where(sealed.handoff_id.in_(handoff_ids)))
+        for child in (ThreadMessage, CaseNote, Receipt, OutboxMessage):
+            session.execute(delete(child).where(child.handoff_id.in_(handoff_ids)))
         session.execute(delete(Handoff).where(Handoff.id.in_(handoff_ids)))

@@ -83,3 +83,17 @@ class InboxUpdate(Base):
     # Migration 0009: how many messages of this update's answer were sent, so a replay after a
     # crash mid-answer sends only the rest.
     shown: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class CaseLink(Base):
+    """One case of a person (migration 0010), for the front end to find their cases by
+    pseudonym: the case's id is sealed to the front end's courier key, so a copy of the
+    database shows how many cases a pseudonym has had, never which ones. No time is kept: a
+    time would match the case's own. Written with the case, dropped by erasure, by a /resume
+    that moves the case away, and by retention once the case is gone."""
+
+    __tablename__ = "case_links"
+
+    id: Mapped[str] = mapped_column(String(ID_CHARS), primary_key=True, default=new_id)
+    pseudonym: Mapped[str] = mapped_column(String(PSEUDONYM_HEX_CHARS), index=True)
+    sealed_handoff_id: Mapped[bytes] = mapped_column(LargeBinary)

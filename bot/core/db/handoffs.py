@@ -18,12 +18,14 @@ from sqlalchemy.orm import Session
 from bot.core import report_fields
 from bot.core.crypto import (
     Binding,
+    FrontEndPublicKey,
     OrganisationPrivateKey,
     OrganisationPublicKey,
     open_as_organisation,
     seal_for_organisation,
 )
 from bot.core.db.audit import PERSON, Actor, append_audit
+from bot.core.db.case_links import link_case
 from bot.core.db.database import (
     REPORT_FORMAT,
     Redactor,
@@ -118,15 +120,16 @@ def open_handoff(
     fields: HandoffFields,
     report: Mapping[str, object],
     *,
+    courier: FrontEndPublicKey,
     now: datetime,
     firewall: Redactor,
 ) -> str:
-    """The person shares their report: an open case with its columns and sealed report."""
+    """The person shares their report: an open case with its columns and sealed report, its
+    person named only sealed to the front end (``courier``, the public half of its key)."""
     require_pseudonym(pseudonym)
     handoff = Handoff(
         id=new_id(),
         organisation_id=organisation_id,
-        pseudonym=pseudonym,
         status=HandoffStatus.OPEN,
         created_at=now,
         updated_at=now,
@@ -139,6 +142,7 @@ def open_handoff(
         _report_binding(handoff),
         firewall,
     )
+    link_case(session, handoff, pseudonym, courier)
     session.add(handoff)
     append_audit(session, PERSON, "handoff.save", now, handoff.id)
     # counts.opened_since finds new cases by this entry, as it did when a draft was opened.

@@ -204,8 +204,13 @@ class Handoff(Base):
 
     id: Mapped[str] = mapped_column(String(ID_CHARS), primary_key=True, default=new_id)
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
-    # Null once the person erased their data, so nothing links the withdrawn case to them.
+    # Migration 0010: null on every case shared since, which ``sealed_link`` names instead; a
+    # case from before keeps it until the front end seals it (``case_links.seal_legacy_cases``).
     pseudonym: Mapped[str | None] = mapped_column(String(PSEUDONYM_HEX_CHARS), index=True)
+    # The person's pseudonym sealed to the front end's courier key (``bot.core.db.case_links``),
+    # randomised, so two cases of one person look unrelated to anyone without its secret. Null
+    # once the person erased their data, so nothing links the withdrawn case to them.
+    sealed_link: Mapped[bytes | None] = mapped_column(LargeBinary)
     status: Mapped[HandoffStatus] = mapped_column(_enum(HandoffStatus, "handoff_status"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -259,7 +264,11 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
 
     id: Mapped[str] = mapped_column(String(ID_CHARS), primary_key=True, default=new_id)
-    pseudonym: Mapped[str] = mapped_column(String(PSEUDONYM_HEX_CHARS), index=True)
+    # The case, never the person (migration 0010): the front end finds whom to send to through
+    # the case's sealed link, which only it can open.
+    handoff_id: Mapped[str] = mapped_column(
+        ForeignKey("handoffs.id", ondelete="CASCADE"), index=True
+    )
     dedupe_key: Mapped[str] = mapped_column(String(128), unique=True)
     sealed_payload: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,8 +1,9 @@
 """The receipt's tables (issue 12, migration 0006): the slow hash of each receipt, and the
 tries at ``/resume`` that the rate limit counts.
 
-A receipt row names its case, never a person: the case names the pseudonym. Imported at the end
-of ``bot.core.db.models`` so that ``Base.metadata`` (and so Alembic) always sees these tables.
+A receipt row names its case, never a person: the case names its person only sealed. Imported
+at the end of ``bot.core.db.models`` so that ``Base.metadata`` (and so Alembic) always sees these
+tables.
 """
 
 from __future__ import annotations

@@ -1,33 +1,30 @@
 """The person's receipt (issue 12): kept only as a slow hash, and the way back to a case with it.
 
 ``/receipt`` stores Argon2id of the words for the person's answerable case (a new one replaces
-the old); ``/resume <words>`` from any account moves that case to the new account's pseudonym,
-carries the replies still waiting over to it, and ends the old account's chat link, so the phone
-that may be in someone else's hands no longer receives the case. Every try is counted in the
+the old); ``/resume <words>`` from any account moves that case to the new account's pseudonym
+(a new sealed link, ``bot.core.db.case_links``, so the replies still waiting go to it as well)
+and ends the old account's chat link, so the phone that may be in someone else's hands no
+longer receives the case. Every try is counted in the
 database, per pseudonym and overall, so neither a restart nor many accounts reset the limit.
 Every function works in the caller's session and audits what it did, never what was typed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from enum import Enum
 
-from sqlalchemy import delete, distinct, func, select, update
+from sqlalchemy import delete, distinct, func, select
 from sqlalchemy.orm import Session
 
+from bot.core.crypto import FrontEndKey
+from bot.core.db import case_links
 from bot.core.db.audit import PERSON, SYSTEM, append_audit
 from bot.core.db.database import require_pseudonym
-from bot.core.db.models import (
-    ChatLink,
-    Handoff,
-    HandoffStatus,
-    OutboxMessage,
-    ThreadMessage,
-    new_id,
-)
+from bot.core.db.models import ChatLink, Handoff, HandoffStatus, new_id
 from bot.core.db.receipt_models import Receipt, ResumeAttempt
-from bot.core.db.relay import answerable_case, caseworker_reply_key
+from bot.core.db.relay import answerable_case
 
 __all__ = [
     "OVERALL_TRIES",
@@ -57,11 +54,17 @@ class ResumeOutcome(str, Enum):
 
 
 def issue_receipt(
-    session: Session, pseudonym: str, lookup_hash: str, kdf: str, *, now: datetime
+    session: Session,
+    pseudonym: str,
+    keys: Mapping[str, FrontEndKey],
+    lookup_hash: str,
+    kdf: str,
+    *,
+    now: datetime,
 ) -> str | None:
     """Keep the hash for the person's answerable case, replacing its receipt; returns the case
     id, or None when the person has no case to come back to."""
-    handoff_id = answerable_case(session, pseudonym)
+    handoff_id = answerable_case(session, pseudonym, keys)
     if handoff_id is None:
         return None
     session.execute(delete(Receipt).where(Receipt.handoff_id == handoff_id))
@@ -95,7 +98,12 @@ def count_try(session: Session, pseudonym: str, *, now: datetime) -> bool:
 
 
 def rejoin_case(
-    session: Session, pseudonym: str, lookup_hashes: dict[str, str], *, now: datetime
+    session: Session,
+    pseudonym: str,
+    lookup_hashes: dict[str, str],
+    key: FrontEndKey,
+    *,
+    now: datetime,
 ) -> str | None:
     """Join ``pseudonym`` to the case whose receipt hashes to one of ``lookup_hashes`` (by
     cost); returns its id, or None for a wrong receipt or a case that is over."""
@@ -108,34 +116,17 @@ def rejoin_case(
                 select(Receipt).where(Receipt.lookup_hash == lookup_hash, Receipt.kdf == kdf)
             ).first()
         )
+    keys = {key.key_id: key}
     handoff = None if found is None else session.get(Handoff, found.handoff_id)
-    if handoff is None or handoff.status not in _ANSWERABLE or handoff.pseudonym is None:
+    earlier = None if handoff is None else case_links.person_of(handoff, keys)
+    if handoff is None or handoff.status not in _ANSWERABLE or earlier is None:
         append_audit(session, PERSON, "receipt.resume_refused", now)
         return None
-    earlier = handoff.pseudonym
     if earlier != pseudonym:
-        handoff.pseudonym = pseudonym
-        _carry_replies_over(session, handoff.id, earlier, pseudonym)
+        case_links.unlink_case(session, earlier, handoff.id, keys)
+        case_links.link_case(session, handoff, pseudonym, key.courier_public_key())
         # The old account may be on a phone someone else now holds: it hears no more of this.
         session.execute(delete(ChatLink).where(ChatLink.pseudonym == earlier))
         append_audit(session, PERSON, "receipt.old_chat_ended", now, handoff.id)
     append_audit(session, PERSON, "receipt.resume", now, handoff.id)
     return handoff.id
-
-
-def _carry_replies_over(session: Session, handoff_id: str, earlier: str, pseudonym: str) -> None:
-    """The case's replies still waiting go to the new account (their payload is bound to the
-    row's id, not to the pseudonym, so it opens as before)."""
-    message_ids = session.scalars(
-        select(ThreadMessage.id).where(ThreadMessage.handoff_id == handoff_id)
-    ).all()
-    if not message_ids:
-        return
-    session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.pseudonym == earlier)
-        .where(OutboxMessage.dedupe_key.in_([caseworker_reply_key(m) for m in message_ids]))
-        .where(OutboxMessage.delivered.is_(False))
-        .where(OutboxMessage.undeliverable.is_(None))
-        .values(pseudonym=pseudonym)
-    )

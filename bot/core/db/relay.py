@@ -4,8 +4,9 @@ Three parts, each sealed at rest: the case thread (redacted, sealed for the orga
 ``bot.core.db.sealed_messages``), the outbox the front end delivers from (redacted, sealed to
 the front end's public key, so the console that writes it cannot read it back) and the chat links
 that say where to deliver (the Telegram chat id, sealed under the front end's own secret, kept
-only for a while; nothing the console holds opens them). Every function works in the caller's
-session.
+only for a while; nothing the console holds opens them). An outbox row names its case, and the
+front end finds the person through the case's sealed link (``bot.core.db.case_links``). Every
+function works in the caller's session.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from bot.core.crypto import (
     seal_for_front_end_courier,
 )
 from bot.core.db.audit import PERSON, SYSTEM, Actor, append_audit
+from bot.core.db.case_links import cases_of, person_of
 from bot.core.db.database import Redactor, StoreError, require_handoff, require_pseudonym
 from bot.core.db.models import (
     Author,
@@ -70,10 +72,11 @@ _ANSWERABLE = (HandoffStatus.OPEN, HandoffStatus.CLAIMED)
 
 @dataclass(frozen=True)
 class Delivery:
-    """A message for the front end to send; ``text`` was redacted before it was sealed."""
+    """A message for the front end to send; ``text`` was redacted before it was sealed.
+    ``pseudonym`` is None when its case no longer names anyone (the person erased their data)."""
 
     id: str
-    pseudonym: str
+    pseudonym: str | None
     text: str
     from_caseworker: bool = False
 
@@ -102,12 +105,17 @@ def add_thread_message(
     )
 
 
-def answerable_case(session: Session, pseudonym: str) -> str | None:
+def answerable_case(
+    session: Session, pseudonym: str, keys: Mapping[str, FrontEndKey]
+) -> str | None:
     """The person's newest case that is still open or claimed, the one their answers go to."""
     require_pseudonym(pseudonym)
+    mine = cases_of(session, pseudonym, keys)
+    if not mine:
+        return None
     return session.scalars(
         select(Handoff.id)
-        .where(Handoff.pseudonym == pseudonym)
+        .where(Handoff.id.in_(mine))
         .where(Handoff.status.in_(_ANSWERABLE))
         .order_by(Handoff.created_at.desc())
     ).first()
@@ -128,7 +136,7 @@ def read_thread(
 
 def enqueue_delivery(
     session: Session,
-    pseudonym: str,
+    handoff_id: str,
     dedupe_key: str,
     text: str,
     *,
@@ -137,8 +145,8 @@ def enqueue_delivery(
     now: datetime,
     firewall: Redactor,
 ) -> str:
-    """Queue a chat message for the person once per ``dedupe_key``; returns the outbox id."""
-    require_pseudonym(pseudonym)
+    """Queue a chat message for the case's person once per ``dedupe_key``; returns the outbox
+    id. The row names the case: whoever queues it (the console) never learns who the person is."""
     if not _DEDUPE_KEY.fullmatch(dedupe_key):
         raise StoreError("a dedupe key is a short token, never user text")
     existing = session.scalars(
@@ -146,7 +154,7 @@ def enqueue_delivery(
     ).first()
     if existing is not None:
         return existing.id
-    row = OutboxMessage(id=new_id(), pseudonym=pseudonym, dedupe_key=dedupe_key, created_at=now)
+    row = OutboxMessage(id=new_id(), handoff_id=handoff_id, dedupe_key=dedupe_key, created_at=now)
     row.delivered = False
     row.sealed_payload = seal_for_front_end_courier(
         firewall.redact(text).text.encode("utf-8"), key, _outbox_binding(row.id)
@@ -167,16 +175,14 @@ def reply_to_person(
     firewall: Redactor,
 ) -> str:
     """A caseworker's reply: into the thread and the person's outbox together, so a reply is
-    never on record unsent nor sent off the record. Returns the thread message id."""
-    pseudonym = require_handoff(session, handoff_id).pseudonym
-    if pseudonym is None:
-        raise StoreError("the person withdrew; a reply cannot reach them")
+    never on record unsent nor sent off the record (a withdrawn case takes neither). Returns
+    the thread message id."""
     message_id = add_thread_message(
         session, handoff_id, Author.STAFF, text, actor, now=now, firewall=firewall
     )
     enqueue_delivery(
         session,
-        pseudonym,
+        handoff_id,
         caseworker_reply_key(message_id),
         text,
         key=key,
@@ -195,10 +201,10 @@ def pending_deliveries(
 ) -> list[Delivery]:
     """The oldest rows still to send, less ``exclude`` (those a pass has already tried, so it
     can page past rows that failed for now)."""
-    query = select(OutboxMessage)
+    query = select(OutboxMessage, Handoff).join(Handoff, OutboxMessage.handoff_id == Handoff.id)
     if exclude:
         query = query.where(OutboxMessage.id.not_in(list(exclude)))
-    rows = session.scalars(
+    rows = session.execute(
         query.where(OutboxMessage.delivered.is_(False))
         # A row that can never be sent is out of the queue for good: the oldest 50 of them
         # would otherwise be picked on every pass and hold up everyone behind them.
@@ -209,11 +215,12 @@ def pending_deliveries(
     return [
         Delivery(
             row.id,
-            row.pseudonym,
+            # Opened as it is sent, so a case a /resume moved meanwhile goes to its new account.
+            person_of(handoff, keys),
             _open_outbox(row.sealed_payload, keys, _outbox_binding(row.id)).decode(),
             from_caseworker=row.dedupe_key.startswith(CASEWORKER_REPLY_PREFIX),
         )
-        for row in rows
+        for row, handoff in rows
     ]
 
 

@@ -4,6 +4,9 @@ Each method is one use case and one transaction of :class:`Database`, composed o
 repositories that work in the caller's session (``handoffs``, ``relay``, ``erasure``): sharing a
 report routes it and opens the case together; erasing withdraws, deletes and audits together.
 The console composes the same repositories in ``bot.console.cases``.
+
+Whatever finds a person's cases takes the front end's ``key``: only it opens the links between
+a person and their cases (``case_links``). Sharing a report needs only its public half.
 """
 
 from __future__ import annotations
@@ -14,12 +17,13 @@ from datetime import datetime, timedelta
 from bot.core.crypto import (
     PRODUCTION_KDF,
     FrontEndKey,
+    FrontEndPublicKey,
     KdfParams,
     hash_receipt_for_lookup,
     kdf_params_from_token,
     kdf_params_token,
 )
-from bot.core.db import erasure, handoffs, receipts, relay
+from bot.core.db import case_links, erasure, handoffs, receipts, relay
 from bot.core.db.audit import PERSON
 from bot.core.db.database import Database, StoreError
 from bot.core.db.erasure import ErasureResult, PurgeResult
@@ -58,8 +62,11 @@ class Store:
         fields: HandoffFields,
         report: Mapping[str, object],
         language: str | None = None,
+        *,
+        courier: FrontEndPublicKey,
     ) -> str:
-        """Route the report to the organisation that fits the person and open their case."""
+        """Route the report to the organisation that fits the person and open their case,
+        naming the person only sealed to the front end (``courier``)."""
         need = RoutingNeed(fields.nation, fields.region, frozenset(fields.help_types), language)
         with self.db.transaction() as session:
             return handoffs.open_handoff(
@@ -68,15 +75,21 @@ class Store:
                 route_handoff(session, need),
                 fields,
                 report,
+                courier=courier,
                 now=self.db.now(),
                 firewall=self.db.firewall,
             )
 
-    def add_message_from_person(self, pseudonym: str, text: str) -> str | None:
+    def seal_legacy_cases(self, key: FrontEndKey) -> int:
+        """Seal the links of cases shared before migration 0010 (the front end, as it starts)."""
+        with self.db.transaction() as session:
+            return case_links.seal_legacy_cases(session, key.courier_public_key())
+
+    def add_message_from_person(self, pseudonym: str, text: str, key: FrontEndKey) -> str | None:
         """The person answers their caseworker: into the thread of their newest case that is
         still open or claimed. None when there is none (closed, withdrawn or never shared)."""
         with self.db.transaction() as session:
-            handoff_id = relay.answerable_case(session, pseudonym)
+            handoff_id = relay.answerable_case(session, pseudonym, {key.key_id: key})
             if handoff_id is None:
                 return None
             return relay.add_thread_message(
@@ -115,25 +128,37 @@ class Store:
         with self.db.transaction() as session:
             relay.forget_chat(session, pseudonym, now=self.db.now(), blocked=blocked)
 
-    def erase_pseudonym(self, pseudonym: str) -> ErasureResult:
-        """The person's erasure: all of it in one transaction, or nothing."""
+    def erase_pseudonym(self, pseudonym: str, key: FrontEndKey) -> ErasureResult:
+        """The person's erasure: all of it in one transaction, or nothing. A case from before
+        migration 0010 is sealed first, so the CLI finds it even before the front end ran."""
         with self.db.transaction() as session:
-            return erasure.erase_pseudonym(session, pseudonym, now=self.db.now())
+            case_links.seal_legacy_cases(session, key.courier_public_key())
+            return erasure.erase_pseudonym(session, pseudonym, {key.key_id: key}, now=self.db.now())
 
     def purge_expired(
-        self, now: datetime | None = None, draft_days: int = 7, closed_days: int = 90
+        self,
+        key: FrontEndKey,
+        now: datetime | None = None,
+        draft_days: int = 7,
+        closed_days: int = 90,
     ) -> PurgeResult:
+        # A case from before migration 0010 has no case link to drop; retention deletes it as is.
         with self.db.transaction() as session:
             return erasure.purge_expired(
-                session, now=now or self.db.now(), draft_days=draft_days, closed_days=closed_days
+                session,
+                key,
+                now=now or self.db.now(),
+                draft_days=draft_days,
+                closed_days=closed_days,
             )
 
-    def issue_receipt_for_person(self, pseudonym: str) -> str | None:
+    def issue_receipt_for_person(self, pseudonym: str, key: FrontEndKey) -> str | None:
         """New receipt words for the person's answerable case, for their eyes only: returned
         once, stored only as a slow hash, replacing the case's earlier receipt. None when the
         person has no open case to come back to."""
+        keys = {key.key_id: key}
         with self.db.transaction() as session:
-            if relay.answerable_case(session, pseudonym) is None:
+            if relay.answerable_case(session, pseudonym, keys) is None:
                 return None
         words = new_receipt()
         # Hashed outside any transaction: Argon2id takes a while and holds no lock.
@@ -142,6 +167,7 @@ class Store:
             issued = receipts.issue_receipt(
                 session,
                 pseudonym,
+                keys,
                 lookup_hash,
                 kdf_params_token(self.receipt_kdf),
                 now=self.db.now(),
@@ -164,7 +190,7 @@ class Store:
         }
         with self.db.transaction() as session:
             now = self.db.now()
-            if receipts.rejoin_case(session, pseudonym, hashes, now=now) is None:
+            if receipts.rejoin_case(session, pseudonym, hashes, key, now=now) is None:
                 return ResumeOutcome.REFUSED
             relay.remember_chat(session, pseudonym, chat_id, key, ttl, now=now)
         return ResumeOutcome.RESUMED

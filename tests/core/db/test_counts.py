@@ -8,12 +8,13 @@ import pytest
 from sqlalchemy import Engine, event
 
 from bot.core.crypto import KdfParams
+from bot.core.db.case_links import person_of
 from bot.core.db.counts import audit_position, opened_since
 from bot.core.db.models import HandoffStatus
 from bot.core.db.store import Database, Store
 from bot.core.firewall import Firewall
 from bot.core.report_fields import Urgency
-from tests.support_cases import get_handoff, set_status
+from tests.support_cases import FRONT_END, get_handoff, set_status
 from tests.support_queue import Clock, Queue
 
 
@@ -60,9 +61,9 @@ def test_only_cases_still_waiting_and_new_to_the_queue_count(queue: Queue) -> No
     claimed = queue.submit(Urgency.VERY_HIGH, "Partner charity")
     set_status(queue.store.db, claimed, HandoffStatus.CLAIMED, staff, staff.id)
     withdrawn = queue.submit(Urgency.VERY_HIGH, "Partner charity")
-    pseudonym = get_handoff(queue.store.db, withdrawn).pseudonym
+    pseudonym = person_of(get_handoff(queue.store.db, withdrawn), {FRONT_END.key_id: FRONT_END})
     assert pseudonym is not None
-    queue.store.erase_pseudonym(pseudonym)
+    queue.store.erase_pseudonym(pseudonym, FRONT_END)
     queue.submit(Urgency.HIGH, "Second charity")
     queue.submit(Urgency.STANDARD, "Partner charity")
 

@@ -18,9 +18,11 @@ from bot.core.db.organisations import Credentials, NewOrganisation, create_organ
 from bot.core.db.store import Database, HandoffFields, Store
 from bot.core.firewall import Firewall
 from bot.core.key_pins import KeyPins
+from tests.support_cases import FRONT_END
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)
 PERSON = "cd" * 32
+COURIER = FRONT_END.courier_public_key()
 FIELDS = HandoffFields(consent=True)
 REPORT = {"report_account": "he took my phone again"}
 
@@ -85,7 +87,7 @@ def insert_key_row(
 def test_a_report_is_sealed_to_the_pinned_key(
     store: Store, orgs: tuple[NewOrganisation, NewOrganisation]
 ) -> None:
-    handoff_id = store.share_report(PERSON, FIELDS, REPORT)
+    handoff_id = store.share_report(PERSON, FIELDS, REPORT, courier=COURIER)
     with store.db.transaction() as session:
         sealed = session.get(Handoff, handoff_id)
         assert sealed is not None and sealed.sealed_report is not None
@@ -103,7 +105,7 @@ def test_an_inserted_unpinned_key_row_is_refused_and_no_report_is_sealed_to_it(
         store, orgs[0].organisation_id, intruder.key_id, intruder.public_bytes, intruder.suite.value
     )
     with pytest.raises(UnpinnedKeyError, match=intruder.key_id):
-        store.share_report(PERSON, FIELDS, REPORT)
+        store.share_report(PERSON, FIELDS, REPORT, courier=COURIER)
     assert sealed_anything(store) == (0, 0, 0)
 
 
@@ -120,7 +122,7 @@ def test_a_row_that_names_a_pinned_key_id_over_other_bytes_is_refused(
             .values(public_bytes=intruder.public_bytes)
         )
     with pytest.raises(UnpinnedKeyError):
-        store.share_report(PERSON, FIELDS, REPORT)
+        store.share_report(PERSON, FIELDS, REPORT, courier=COURIER)
     assert sealed_anything(store) == (0, 0, 0)
 
 
@@ -135,20 +137,20 @@ def test_another_organisations_pinned_key_does_not_seal_for_this_one(
         public, suite = theirs.public_bytes, theirs.suite
     insert_key_row(store, orgs[0].organisation_id, "f" * 32, public, suite)
     with pytest.raises(UnpinnedKeyError):
-        store.share_report(PERSON, FIELDS, REPORT)
+        store.share_report(PERSON, FIELDS, REPORT, courier=COURIER)
     assert sealed_anything(store) == (0, 0, 0)
 
 
 def test_the_persons_answer_is_not_sealed_to_an_inserted_key_either(
     store: Store, orgs: tuple[NewOrganisation, NewOrganisation]
 ) -> None:
-    store.share_report(PERSON, FIELDS, REPORT)
+    store.share_report(PERSON, FIELDS, REPORT, courier=COURIER)
     intruder = generate_organisation_key(orgs[0].organisation_id).public_key()
     insert_key_row(
         store, orgs[0].organisation_id, intruder.key_id, intruder.public_bytes, intruder.suite.value
     )
     with pytest.raises(UnpinnedKeyError):
-        store.add_message_from_person(PERSON, "are you there?")
+        store.add_message_from_person(PERSON, "are you there?", FRONT_END)
     assert sealed_anything(store) == (1, 0, 1)
 
 
@@ -158,5 +160,5 @@ def test_an_empty_pins_file_refuses_every_seal(
     """An empty pins file pins nothing: every seal is refused, never silently allowed."""
     store = Store(Database(engine, firewall=firewall, clock=clock, key_pins=KeyPins(frozenset())))
     with pytest.raises(UnpinnedKeyError):
-        store.share_report(PERSON, FIELDS, REPORT)
+        store.share_report(PERSON, FIELDS, REPORT, courier=COURIER)
     assert sealed_anything(store) == (0, 0, 0)

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, inspect, select
 
 from bot.core.crypto import FrontEndKey, KdfParams, hash_receipt_for_lookup
 from bot.core.db.audit import Actor, verify_chain
+from bot.core.db.case_links import person_of
 from bot.core.db.keys import unlock_organisation_keys
 from bot.core.db.models import AuditEntry, Author, HandoffStatus
 from bot.core.db.organisations import Credentials, NewOrganisation, create_organisation
@@ -24,7 +25,14 @@ from bot.core.db.store import Database, Store
 from bot.core.firewall import Firewall
 from bot.core.pseudonym import pseudonym_for
 from bot.core.receipts import RECEIPT_WORDS
-from tests.support_cases import get_handoff, open_case, read_thread, row_counts, set_status
+from tests.support_cases import (
+    FRONT_END,
+    get_handoff,
+    open_case,
+    read_thread,
+    row_counts,
+    set_status,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 KEY = b"pseudonym key for tests, 32 bytes+"
@@ -57,7 +65,7 @@ def store(engine: Engine, firewall: Firewall, clock: Clock, fast_kdf: KdfParams)
 
 @pytest.fixture
 def key() -> FrontEndKey:
-    return FrontEndKey.generate()
+    return FRONT_END
 
 
 @pytest.fixture
@@ -78,9 +86,14 @@ def case(store: Store, org: NewOrganisation) -> str:
 
 
 def issued(store: Store, pseudonym: str = OLD_PHONE) -> str:
-    words = store.issue_receipt_for_person(pseudonym)
+    words = store.issue_receipt_for_person(pseudonym, FRONT_END)
     assert words is not None
     return words
+
+
+def person(store: Store, handoff_id: str) -> str | None:
+    """Whom the case names, as only the front end can tell."""
+    return person_of(get_handoff(store.db, handoff_id), {FRONT_END.key_id: FRONT_END})
 
 
 def resume(store: Store, key: FrontEndKey, typed: str, pseudonym: str = NEW_PHONE) -> ResumeOutcome:
@@ -131,14 +144,14 @@ def test_another_account_with_the_receipt_takes_over_the_case(
     assert resume(store, key, words) is ResumeOutcome.RESUMED
 
     keys = {key.key_id: key}
-    assert get_handoff(store.db, case).pseudonym == NEW_PHONE
+    assert person(store, case) == NEW_PHONE
     assert [(d.pseudonym, d.text) for d in store.pending_deliveries(keys)] == [
         (NEW_PHONE, "Are you safe to talk?")
     ]
     assert store.chat_id_for(NEW_PHONE, keys) == NEW_CHAT
     assert store.chat_id_for(OLD_PHONE, keys) is None
-    assert store.add_message_from_person(OLD_PHONE, "from the old phone") is None
-    assert store.add_message_from_person(NEW_PHONE, "I have a new phone") is not None
+    assert store.add_message_from_person(OLD_PHONE, "from the old phone", FRONT_END) is None
+    assert store.add_message_from_person(NEW_PHONE, "I have a new phone", FRONT_END) is not None
     with store.db.transaction() as session:
         private = unlock_organisation_keys(session, org.admin.staff_id, ADMIN_PASSPHRASE)
     thread = read_thread(store.db, case, private, CASEWORKER)
@@ -165,7 +178,7 @@ def test_a_wrong_receipt_and_an_unknown_one_are_refused_alike(
 
     assert resume(store, key, one_word_off) is ResumeOutcome.REFUSED
     assert resume(store, key, "not a receipt at all") is ResumeOutcome.REFUSED
-    assert get_handoff(store.db, case).pseudonym == OLD_PHONE
+    assert person(store, case) == OLD_PHONE
 
 
 def test_a_new_receipt_replaces_the_old_one(store: Store, case: str, key: FrontEndKey) -> None:
@@ -178,11 +191,11 @@ def test_a_new_receipt_replaces_the_old_one(store: Store, case: str, key: FrontE
 
 
 def test_no_receipt_without_an_open_case(store: Store, case: str, key: FrontEndKey) -> None:
-    assert store.issue_receipt_for_person(NEW_PHONE) is None
+    assert store.issue_receipt_for_person(NEW_PHONE, FRONT_END) is None
     words = issued(store)
     set_status(store.db, case, HandoffStatus.CLOSED, CASEWORKER)
 
-    assert store.issue_receipt_for_person(OLD_PHONE) is None
+    assert store.issue_receipt_for_person(OLD_PHONE, FRONT_END) is None
     assert resume(store, key, words) is ResumeOutcome.REFUSED
 
 
@@ -195,7 +208,7 @@ def test_after_the_quick_exit_the_same_or_another_account_comes_back(
     assert store.resume_case(OLD_PHONE, words, 111111111, key, TTL) is ResumeOutcome.RESUMED
     assert store.chat_id_for(OLD_PHONE, {key.key_id: key}) == 111111111
     assert resume(store, key, words) is ResumeOutcome.RESUMED
-    assert get_handoff(store.db, case).pseudonym == NEW_PHONE
+    assert person(store, case) == NEW_PHONE
 
 
 def test_the_limit_per_person_holds_the_right_words_back_and_outlives_a_restart(
@@ -231,7 +244,7 @@ def test_the_overall_limit_holds_back_a_guesser_with_many_accounts(
 
 def test_erasure_takes_the_receipt_with_the_case(store: Store, case: str, key: FrontEndKey) -> None:
     words = issued(store)
-    store.erase_pseudonym(OLD_PHONE)
+    store.erase_pseudonym(OLD_PHONE, FRONT_END)
 
     assert row_counts(store.db)["receipts"] == 0
     assert resume(store, key, words) is ResumeOutcome.REFUSED
@@ -242,7 +255,7 @@ def test_retention_takes_the_receipt_with_a_long_closed_case(
 ) -> None:
     issued(store)
     set_status(store.db, case, HandoffStatus.CLOSED, CASEWORKER)
-    store.purge_expired(now=clock.now + timedelta(days=91))
+    store.purge_expired(FRONT_END, now=clock.now + timedelta(days=91))
 
     assert row_counts(store.db)["receipts"] == 0
 
@@ -258,8 +271,8 @@ def test_a_pending_reply_of_another_case_stays_with_the_old_account(
     assert resume(store, key, words) is ResumeOutcome.RESUMED
     waiting = {d.text: d.pseudonym for d in store.pending_deliveries({key.key_id: key})}
     assert waiting == {"about the other case": NEW_PHONE, "about the first case": OLD_PHONE}
-    assert get_handoff(store.db, other).pseudonym == NEW_PHONE
-    assert get_handoff(store.db, case).pseudonym == OLD_PHONE
+    assert person(store, other) == NEW_PHONE
+    assert person(store, case) == OLD_PHONE
 
 
 def test_migration_0006_downgrades_and_upgrades_again(engine: Engine) -> None:

@@ -36,6 +36,7 @@ from bot.core.firewall import REDACTION_MARK, Firewall
 from bot.core.pseudonym import pseudonym_for
 from bot.core.report_fields import Urgency
 from tests.support_cases import (
+    FRONT_END,
     add_thread_message,
     enqueue,
     get_handoff,
@@ -52,6 +53,7 @@ KEY = b"pseudonym key for tests, 32 bytes+"
 PERSON = pseudonym_for(111111111, KEY)
 SOMEONE_ELSE = pseudonym_for(222222222, KEY)
 MARKER = "quokka-marker-lantern"
+COURIER = FRONT_END.courier_public_key()
 IMMIGRATION = "my BRP number is ZU1234567"
 FIELDS = HandoffFields(
     urgency=Urgency.HIGH,
@@ -135,7 +137,7 @@ def test_report_is_redacted_then_sealed_and_opens_for_staff(
     """Given a report with free text and a volunteered document number, When it is saved, Then
     the database holds only the sealed blob and the fixed choices, and staff read it redacted."""
     report = {"story": f"{MARKER} he hit me", "details": [IMMIGRATION], "count": 2}
-    handoff_id = store.share_report(PERSON, FIELDS, report)
+    handoff_id = store.share_report(PERSON, FIELDS, report, courier=COURIER)
 
     handoff = get_handoff(store.db, handoff_id)
     opened = read_report(store.db, handoff_id, unlock(store, org), admin)
@@ -163,7 +165,7 @@ def test_free_text_in_a_fixed_choice_column_is_refused() -> None:
 
 def test_raw_telegram_id_is_refused_as_a_pseudonym(store: Store, org: NewOrganisation) -> None:
     with pytest.raises(StoreError):
-        store.share_report("111111111", FIELDS, {})
+        store.share_report("111111111", FIELDS, {}, courier=COURIER)
 
 
 def test_report_copied_to_another_record_does_not_open(
@@ -240,7 +242,7 @@ def test_the_persons_answer_joins_their_newest_open_case_redacted(
     newer = submit(store, org)
     set_status(store.db, newer, HandoffStatus.CLAIMED, admin, claimed_by=org.admin.staff_id)
 
-    message_id = store.add_message_from_person(PERSON, f"{MARKER} and {IMMIGRATION}")
+    message_id = store.add_message_from_person(PERSON, f"{MARKER} and {IMMIGRATION}", FRONT_END)
 
     thread = read_thread(store.db, newer, unlock(store, org), admin)
     assert message_id is not None
@@ -248,18 +250,18 @@ def test_the_persons_answer_joins_their_newest_open_case_redacted(
     assert MARKER in thread[0][2] and REDACTION_MARK in thread[0][2]
     assert "BRP" not in thread[0][2] and "ZU1234567" not in thread[0][2]
     assert read_thread(store.db, older, unlock(store, org), admin) == []
-    assert store.add_message_from_person(SOMEONE_ELSE, MARKER) is None
+    assert store.add_message_from_person(SOMEONE_ELSE, MARKER, FRONT_END) is None
     for handoff_id in (older, newer):
         set_status(store.db, handoff_id, HandoffStatus.CLOSED, admin)
-    assert store.add_message_from_person(PERSON, MARKER) is None
+    assert store.add_message_from_person(PERSON, MARKER, FRONT_END) is None
 
 
-def test_outbox_marks_a_caseworkers_reply_as_theirs(store: Store) -> None:
-    key = FrontEndKey.generate()
-    enqueue(store.db, PERSON, caseworker_reply_key("m1"), "Hello", key, by=Actor("staff"))
-    enqueue(store.db, PERSON, "notice.1", "Something else", key, by=Actor("system"))
+def test_outbox_marks_a_caseworkers_reply_as_theirs(store: Store, org: NewOrganisation) -> None:
+    case = submit(store, org)
+    enqueue(store.db, case, caseworker_reply_key("m1"), "Hello", FRONT_END, by=Actor("staff"))
+    enqueue(store.db, case, "notice.1", "Something else", FRONT_END, by=Actor("system"))
 
-    pending = store.pending_deliveries({key.key_id: key})
+    pending = store.pending_deliveries({FRONT_END.key_id: FRONT_END})
 
     assert [(d.text, d.from_caseworker) for d in pending] == [
         ("Hello", True),
@@ -267,11 +269,13 @@ def test_outbox_marks_a_caseworkers_reply_as_theirs(store: Store) -> None:
     ]
 
 
-def test_outbox_is_idempotent_and_drops_content_once_delivered(store: Store) -> None:
-    key = FrontEndKey.generate()
+def test_outbox_is_idempotent_and_drops_content_once_delivered(
+    store: Store, org: NewOrganisation
+) -> None:
+    case, key = submit(store, org), FRONT_END
     keys = {key.key_id: key}
-    first = enqueue(store.db, PERSON, "reply:1", f"{MARKER} reply", key, by=Actor("system"))
-    again = enqueue(store.db, PERSON, "reply:1", "a retry", key, by=Actor("system"))
+    first = enqueue(store.db, case, "reply:1", f"{MARKER} reply", key, by=Actor("system"))
+    again = enqueue(store.db, case, "reply:1", "a retry", key, by=Actor("system"))
 
     pending = store.pending_deliveries(keys)
     store.mark_delivered(first)
@@ -303,19 +307,20 @@ def test_erasure_withdraws_cases_and_deletes_everything_linked(
     add_thread_message(store.db, submitted, Author.PERSON, MARKER, admin)
     draft = legacy_draft(store.db, PERSON, org.organisation_id)
     others = submit(store, org, SOMEONE_ELSE)
-    key = FrontEndKey.generate()
-    enqueue(store.db, PERSON, "reply:9", MARKER, key, by=admin)
+    key = FRONT_END
+    enqueue(store.db, submitted, "reply:9", MARKER, key, by=admin)
     store.remember_chat(PERSON, 42, key, timedelta(days=1))
     with store.db.transaction() as session:
         session.add(CaseNote(handoff_id=submitted, created_at=store.db.now(), sealed_body=b"note"))
 
-    result = store.erase_pseudonym(PERSON)
+    result = store.erase_pseudonym(PERSON, FRONT_END)
 
     assert (result.handoffs_withdrawn, result.drafts_deleted) == (1, 1)
     assert (result.deliveries_deleted, result.chat_links_deleted) == (1, 1)
+    assert result.case_links_deleted == 2  # the draft from before migration 0010 was sealed too
     withdrawn = get_handoff(store.db, submitted)
     assert withdrawn.status is HandoffStatus.WITHDRAWN
-    assert (withdrawn.sealed_report, withdrawn.pseudonym) == (None, None)
+    assert (withdrawn.sealed_report, withdrawn.sealed_link, withdrawn.pseudonym) == (None,) * 3
     with pytest.raises(StoreError):
         get_handoff(store.db, draft)
     assert read_thread(store.db, submitted, unlock(store, org), admin) == []
@@ -323,7 +328,7 @@ def test_erasure_withdraws_cases_and_deletes_everything_linked(
     with engine.connect() as connection:
         notes = text("SELECT count(*) FROM case_notes WHERE handoff_id = :id")
         assert connection.execute(notes, {"id": submitted}).scalar_one() == 0
-        for table in ("handoffs", "outbox", "chat_links"):
+        for table in ("handoffs", "outbox", "chat_links", "case_links"):
             rows = connection.execute(text(f"SELECT * FROM {table}")).all()  # noqa: S608 - fixed table names.
             assert PERSON not in str(rows)
     assert "person.erase" in _actions(store)
@@ -339,12 +344,15 @@ def test_purge_deletes_only_expired_data(
     fresh_draft = legacy_draft(store.db, SOMEONE_ELSE, org.organisation_id)
     open_case = submit(store, org)
 
-    first = store.purge_expired()
+    first = store.purge_expired(FRONT_END)
     clock.advance(83)
-    second = store.purge_expired()
+    second = store.purge_expired(FRONT_END)
 
     assert (first.drafts_deleted, first.closed_deleted) == (1, 0)
     assert (second.drafts_deleted, second.closed_deleted) == (1, 1)
+    # The closed case's link goes with it; the open case's stays, and still finds it.
+    assert (first.case_links_deleted, second.case_links_deleted) == (0, 1)
+    assert store.add_message_from_person(PERSON, MARKER, FRONT_END) is not None
     for gone in (old_draft, closed, fresh_draft):
         with pytest.raises(StoreError):
             get_handoff(store.db, gone)
@@ -389,7 +397,7 @@ def test_forget_takes_the_answers_and_the_persons_entries_at_once(
     add_thread_message(store.db, submitted, Author.PERSON, MARKER, PERSON_ACTOR)
     read_report(store.db, submitted, unlock(store, org), admin)
 
-    store.erase_pseudonym(PERSON)
+    store.erase_pseudonym(PERSON, FRONT_END)
 
     stub = get_handoff(store.db, submitted)
     answers = (stub.urgency, stub.abuse_kinds, stub.nation, stub.region, stub.help_types)
@@ -416,7 +424,7 @@ def test_purge_prunes_the_audit_entries_of_the_cases_it_deletes(
     clock.advance(91)
     still_open = submit(store, org, SOMEONE_ELSE)
 
-    store.purge_expired()
+    store.purge_expired(FRONT_END)
 
     with store.db.transaction() as session:
         named = set(session.scalars(select(AuditEntry.object_id)))
@@ -434,8 +442,7 @@ def test_a_stolen_database_shows_only_the_day_a_case_closed_or_a_message_arrived
     clock.now = clock.now.replace(hour=23, minute=41, second=7)
     closed = submit(store, org)
     set_status(store.db, closed, HandoffStatus.CLOSED, admin)
-    key = FrontEndKey.generate()
-    delivered = enqueue(store.db, PERSON, "reply:1", MARKER, key, by=admin)
+    delivered = enqueue(store.db, closed, "reply:1", MARKER, FRONT_END, by=admin)
     store.mark_delivered(delivered)
 
     with engine.connect() as connection:

@@ -8,14 +8,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Engine
 
-from bot.core.crypto import FrontEndKey, KdfParams
+from bot.core.crypto import KdfParams
 from bot.core.db.audit import Actor
+from bot.core.db.case_links import person_of
 from bot.core.db.models import Author, HandoffStatus
 from bot.core.db.organisations import Credentials, NewOrganisation, create_organisation
 from bot.core.db.store import Database, HandoffFields, Store
 from bot.core.firewall import Firewall
 from bot.core.pseudonym import pseudonym_for
 from tests.support_cases import (
+    FRONT_END,
     InjectedFailureError,
     add_thread_message,
     enqueue,
@@ -27,6 +29,7 @@ from tests.support_cases import (
 
 KEY = b"pseudonym key for tests, 32 bytes+"
 PERSON = pseudonym_for(333333333, KEY)
+COURIER = FRONT_END.courier_public_key()
 
 
 @pytest.fixture
@@ -54,13 +57,17 @@ def test_sharing_a_report_that_fails_midway_leaves_no_case(
     before = row_counts(store.db)
 
     with failing_at("handoff.open"), pytest.raises(InjectedFailureError):
-        store.share_report(PERSON, HandoffFields(consent=True), {"story": "what happened"})
+        store.share_report(
+            PERSON, HandoffFields(consent=True), {"story": "what happened"}, courier=COURIER
+        )
 
     assert row_counts(store.db) == before
 
 
 def test_a_shared_report_is_open_at_once(store: Store, org: NewOrganisation) -> None:
-    handoff_id = store.share_report(PERSON, HandoffFields(consent=True), {"story": "x"})
+    handoff_id = store.share_report(
+        PERSON, HandoffFields(consent=True), {"story": "x"}, courier=COURIER
+    )
 
     assert get_handoff(store.db, handoff_id).status is HandoffStatus.OPEN
 
@@ -71,15 +78,16 @@ def test_an_erasure_that_fails_midway_erases_nothing(store: Store, org: NewOrgan
     admin = Actor("admin", org.admin.staff_id)
     handoff_id = open_case(store.db, PERSON, org.organisation_id, report={"story": "x"})
     add_thread_message(store.db, handoff_id, Author.PERSON, "hello", admin)
-    key = FrontEndKey.generate()
-    enqueue(store.db, PERSON, "notice.1", "hello", key, by=admin)
+    key = FRONT_END
+    enqueue(store.db, handoff_id, "notice.1", "hello", key, by=admin)
     store.remember_chat(PERSON, 42, key, timedelta(days=1))
     before = row_counts(store.db)
 
     with failing_at("person.erase"), pytest.raises(InjectedFailureError):
-        store.erase_pseudonym(PERSON)
+        store.erase_pseudonym(PERSON, key)
 
     assert row_counts(store.db) == before
     handoff = get_handoff(store.db, handoff_id)
-    assert (handoff.status, handoff.pseudonym) == (HandoffStatus.OPEN, PERSON)
+    assert handoff.status is HandoffStatus.OPEN
+    assert person_of(handoff, {key.key_id: key}) == PERSON
     assert handoff.sealed_report is not None
