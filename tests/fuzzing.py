@@ -101,6 +101,9 @@ def examples(short: int, soak_count: int) -> int:
     return soak_count if soak() else short
 
 
+# Strategies are built once and kept: building one (its alphabet, its label) costs more than
+# drawing from it, and the composites below draw many per input.
+@functools.cache
 def text(max_len: int = 60) -> st.SearchStrategy[str]:
     """A string: awkward, immigration, or characters from several scripts and planes."""
     phrase = st.builds(
@@ -118,6 +121,7 @@ def text(max_len: int = 60) -> st.SearchStrategy[str]:
     )
 
 
+@functools.cache
 def scalar() -> st.SearchStrategy[Any]:
     return weighted(
         (9, st.sampled_from([None, True, False, 0, -1, 2**63, -(2**70), 1.5, float("1e308")])),
@@ -126,6 +130,7 @@ def scalar() -> st.SearchStrategy[Any]:
     )
 
 
+@functools.cache
 def json_value() -> st.SearchStrategy[Any]:
     """Any JSON value, nested a little."""
     return st.recursive(

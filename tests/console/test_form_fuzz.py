@@ -5,6 +5,7 @@ immigration detail (the replies in the outbox, unsealed with the front end's key
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -42,6 +43,7 @@ def engine(sqlite_engine: Engine) -> Engine:
 SESSION_CSRF = object()  # stands for the signed-in client's own token, known only at run time
 
 
+@functools.cache  # built once: see tests/fuzzing.py's text()
 def field_value() -> st.SearchStrategy[str]:
     return weighted(
         (4, st.builds("{} {}".format, st.sampled_from(IMMIGRATION), text(20))),
@@ -106,6 +108,7 @@ def case_form(draw: st.DrawFn) -> Request:
     return Request(draw(staff()), "POST", f"/{{case}}/{quoted(action)}", form, case)
 
 
+@functools.cache  # built once: see tests/fuzzing.py's text()
 def staff() -> st.SearchStrategy[str]:
     return st.sampled_from(["worker"] * 7 + ["admin"] * 3)
 
@@ -183,7 +186,7 @@ def fuzzer(world: World) -> Fuzzer:
 def test_generated_forms_never_get_a_500_and_no_status_reaches_the_person(
     fuzzer: Fuzzer, world: World
 ) -> None:
-    @fuzz("console forms", requests(), short=150, soak=5_000)
+    @fuzz("console forms", requests(), short=150, soak=12_000)
     def one(request: Request) -> None:
         status = fuzzer.send(request)
         assert status < 500, f"{request.method} {request.path} answered {status}"

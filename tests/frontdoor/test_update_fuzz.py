@@ -159,7 +159,7 @@ async def test_generated_updates_never_break_the_front_end(
             await until_listening(client, url)
 
             # Hypothesis drives a blocking client from a thread, beside the front end's loop.
-            @fuzz("front-end updates", raw_body(numbers), soak=5_000)
+            @fuzz("front-end updates", raw_body(numbers), soak=8_000)
             def one(body: bytes) -> None:
                 reply = blocking.post(url, content=body)
                 assert reply.status_code in (200, 400), f"answered {reply.status_code}"

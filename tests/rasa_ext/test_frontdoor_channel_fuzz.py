@@ -6,6 +6,7 @@ immigration detail ever reaching the agent."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -96,6 +97,7 @@ SENDERS = ["c" * 64, "0123456789abcdef" * 4, "C" * 64]
 CONTENT_TYPES = ["application/json", "application/json; charset=utf-8", "text/plain", ""]
 
 
+@functools.cache  # built once: see tests/fuzzing.py's text()
 def message() -> st.SearchStrategy[str]:
     return weighted(
         (3, st.builds("{} {} {}".format, text(20), st.sampled_from(IMMIGRATION), text(20))),
