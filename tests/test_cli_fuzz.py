@@ -109,12 +109,12 @@ def test_generated_arguments_parse_or_are_refused_never_crash(
             parsed += 1
             if args.command == "staff" and args.action == "coverage":
                 for raw in (args.nations, args.regions, args.languages, args.help_types):
-                    parsed = admin_cli._token_list(raw)
+                    tokens = admin_cli._token_list(raw)
                     if raw is None:
-                        assert parsed is admin_cli.KEEP
-                    elif parsed is not None:
-                        assert isinstance(parsed, list)
-                        assert all(t and "," not in t and t == t.strip() for t in parsed)
+                        assert tokens is admin_cli.KEEP
+                    elif tokens is not None:
+                        assert isinstance(tokens, list)
+                        assert all(t and "," not in t and t == t.strip() for t in tokens)
             if args.command in RUNNABLE:
                 records += 1
                 if records % RUN_SHARE != 1:
