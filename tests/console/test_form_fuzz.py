@@ -6,6 +6,7 @@ immigration detail (the replies in the outbox, unsealed with the front end's key
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -186,9 +187,12 @@ def fuzzer(world: World) -> Fuzzer:
 def test_generated_forms_never_get_a_500_and_no_status_reaches_the_person(
     fuzzer: Fuzzer, world: World
 ) -> None:
+    statuses: Counter[int] = Counter()  # printed: how many inputs got past the checks
+
     @fuzz("console forms", requests(), short=150, soak=12_000)
     def one(request: Request) -> None:
         status = fuzzer.send(request)
+        statuses[status] += 1
         assert status < 500, f"{request.method} {request.path} answered {status}"
 
     one()
@@ -196,6 +200,7 @@ def test_generated_forms_never_get_a_500_and_no_status_reaches_the_person(
     deliveries = Store(world.db).pending_deliveries({key.key_id: key})
     firewall = default_firewall()
     leaked = [d.text for d in deliveries if firewall.contains_immigration_detail(d.text)]
-    print(f"\nfuzz console forms: {len(deliveries)} replies in the outbox, {len(leaked)} leaked")
+    print(f"\nfuzz console forms: answers {dict(sorted(statuses.items()))}")
+    print(f"fuzz console forms: {len(deliveries)} replies in the outbox, {len(leaked)} leaked")
     assert deliveries, "no reply got through at all: the fuzz reached nothing"
     assert leaked == []
