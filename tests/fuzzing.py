@@ -8,17 +8,22 @@ immigration words the firewall must catch. Each target runs one ``@given`` funct
 need every input done (nothing in clear, the canary answered) run after the last one.
 
 Inputs per target: a normal run takes ``short`` (150-200); ``LANTERN_SOAK=1`` (``make soak``)
-takes ``soak``, split by what one input costs (measured on the shared 2-core machine, see
-docs/RELIABILITY.md) so that the four add up to 100,000 in about half an hour:
+takes ``soak``, split by what one input costs, so that the four add up to 100,000 in about
+20 minutes. Measured with ``LANTERN_SOAK=1``, one target at a time, on the shared 2-core
+machine while other work ran (load average 3-4.5; docs/RELIABILITY.md):
 
-=====================  ===========  =============
-target                 per input    soak inputs
-=====================  ===========  =============
-CLI parsers            ~3 ms        60,000
-front-door channel     ~15 ms       30,000
-front end's updates    ~0.1-0.2 s   5,000
-console forms          ~0.1 s       5,000
-=====================  ===========  =============
+=====================  ===============  ===========  ========
+target                 per input        soak inputs  wall
+=====================  ===============  ===========  ========
+CLI parsers            1.9 ms           50,000       93 s
+front-door channel     15 ms            30,000       458 s
+console forms          13 ms            12,000       159 s
+front end's updates    42 ms            8,000        337 s
+=====================  ===============  ===========  ========
+
+The fast targets take the most; the two that drive a real server per input (the console
+through Starlette's test client, the front end over HTTP with its queue behind it) take
+fewer.
 
 ``LANTERN_FUZZ_EXAMPLES`` sets the count outright. The runs are derandomized (the same
 inputs every time, so CI is stable); ``LANTERN_FUZZ_SEED`` picks other inputs. Nothing is
