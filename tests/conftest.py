@@ -6,11 +6,13 @@ engineers' tests on the same server never see each other's tables.
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
@@ -19,6 +21,10 @@ from bot.core.db.audit_key import use_audit_key
 from bot.core.db.migrations import create_engine_for, upgrade_database
 from bot.core.firewall import Firewall, default_firewall
 from tests.support import POSTGRES_URL, TEST_AUDIT_KEY
+
+# Hypothesis caches its Unicode tables in ./.hypothesis/ (even with no example database): kept
+# outside the repository, so a test run leaves the work tree as it found it.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "lantern-hypothesis")
 
 
 @pytest.fixture(scope="session")
@@ -81,5 +87,5 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(counted.line())
     if TALLIES:
         total = sum(t.inputs for t in TALLIES)
-        failed = sum(len(t.failures) for t in TALLIES)
+        failed = sum(t.failures for t in TALLIES)
         terminalreporter.write_line(f"fuzz total: {total} inputs, {failed} failures")

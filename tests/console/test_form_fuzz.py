@@ -5,18 +5,21 @@ immigration detail (the replies in the outbox, unsealed with the front end's key
 
 from __future__ import annotations
 
-import random
-from collections.abc import Iterator
+import functools
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 import pytest
+from hypothesis import strategies as st
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
 from bot.core.crypto import FrontEndKey
 from bot.core.db.store import Store
 from bot.core.firewall import default_firewall
-from tests.fuzzing import IMMIGRATION, examples, json_value, rng, tally, text
+from tests.fuzzing import IMMIGRATION, fuzz, json_value, text, weighted
 
 from .conftest import ADMIN, World, csrf_of, sign_in
 
@@ -38,23 +41,27 @@ def engine(sqlite_engine: Engine) -> Engine:
     return sqlite_engine
 
 
-def field_value(r: random.Random) -> str:
-    pick = r.random()
-    if pick < 0.2:
-        return r.choice(IMMIGRATION) + " " + text(r, 20)
-    if pick < 0.25:
-        return "x" * r.choice([4000, 4001, 10_000])
-    return str(json_value(r)) if pick < 0.35 else text(r, 80)
+SESSION_CSRF = object()  # stands for the signed-in client's own token, known only at run time
 
 
-def fields(r: random.Random, names: list[str], csrf: str) -> dict[str, str]:
-    chosen = {name: field_value(r) for name in r.sample(names, r.randint(0, len(names)))}
-    for _ in range(r.randint(0, 2)):
-        chosen[text(r, 10)] = field_value(r)
-    if r.random() < 0.9:
+@functools.cache  # built once: see tests/fuzzing.py's text()
+def field_value() -> st.SearchStrategy[str]:
+    return weighted(
+        (4, st.builds("{} {}".format, st.sampled_from(IMMIGRATION), text(20))),
+        (1, st.sampled_from(["x" * 4000, "x" * 4001, "x" * 10_000])),
+        (2, json_value().map(str)),
+        (13, text(80)),
+    )
+
+
+@st.composite
+def fields(draw: st.DrawFn, names: list[str]) -> dict[str, Any]:
+    picked = draw(st.lists(st.sampled_from(names), unique=True)) if names else []
+    chosen = {name: draw(field_value()) for name in picked}
+    chosen.update(draw(st.dictionaries(text(10), field_value(), max_size=2)))
+    csrf = draw(weighted((18, st.just(SESSION_CSRF)), (1, text(43)), (1, st.none())))
+    if csrf is not None:
         chosen["csrf"] = csrf
-    elif r.random() < 0.5:
-        chosen["csrf"] = text(r, 43)
     return chosen
 
 
@@ -79,82 +86,121 @@ def post(client: TestClient, path: str, form: dict[str, str]) -> int:
     return client.post(path, content=encoded(form), headers=FORM).status_code
 
 
+@dataclass
+class Request:
+    who: str  # "worker", "admin" or "anonymous"
+    method: str
+    path: str
+    form: dict[str, Any]
+    case: int | str | None = None  # n: the nth latest case; a string: a made-up id
+
+
+def quoted(value: str) -> str:
+    return quote(raw_bytes(value), safe="")
+
+
+@st.composite
+def case_form(draw: st.DrawFn) -> Request:
+    case = draw(weighted((4, st.integers(1, 3)), (1, text(32)), (1, st.just("0" * 32))))
+    action = draw(weighted((9, st.sampled_from([*CASE_ACTIONS, "reply", "reply"])), (1, text(8))))
+    form = draw(fields(["text", "outcome", "service"]))
+    if "outcome" in form and draw(st.booleans()):
+        form["outcome"] = draw(st.sampled_from(OUTCOMES))
+    return Request(draw(staff()), "POST", f"/{{case}}/{quoted(action)}", form, case)
+
+
+@functools.cache  # built once: see tests/fuzzing.py's text()
+def staff() -> st.SearchStrategy[str]:
+    return st.sampled_from(["worker"] * 7 + ["admin"] * 3)
+
+
+def directory_form() -> st.SearchStrategy[Request]:
+    edit = text(12).map(lambda i: f"/directory/edit/{quoted(i)}")
+    path = weighted((1, st.just("/directory/add")), (1, edit))
+    return st.builds(Request, staff(), st.just("POST"), path, fields(DIRECTORY_FIELDS))
+
+
+def sign_in_form() -> st.SearchStrategy[Request]:
+    # Nobody signed in, on the same app: a made-up login never locks the real ones.
+    form = fields(["login", "passphrase", "code"])
+    return st.builds(Request, st.just("anonymous"), st.just("POST"), st.just("/sign-in"), form)
+
+
+def page_query() -> st.SearchStrategy[Request]:
+    page = st.sampled_from(["/", "/statistics", "/statistics.csv", "/audit", "/directory"])
+    pair = st.builds("{}={}".format, text(6).map(quoted), text(20).map(quoted))
+    query = st.lists(pair, max_size=3).map("&".join)
+    path = st.builds("{}?{}".format, page, query)
+    return st.builds(Request, staff(), st.just("GET"), path, st.just({}))
+
+
+def requests() -> st.SearchStrategy[Request]:
+    audit = st.builds(Request, staff(), st.just("POST"), st.just("/audit"), fields([]))
+    return weighted(
+        (9, case_form()), (4, directory_form()), (1, audit), (2, sign_in_form()), (4, page_query())
+    )
+
+
 class Fuzzer:
-    def __init__(self, world: World, r: random.Random) -> None:
-        self.world, self.r = world, r
+    def __init__(self, world: World) -> None:
+        self.world = world
         self.worker, self.admin = world.client(), world.client()
-        self.worker_csrf = sign_in(world, self.worker)
-        self.admin_csrf = sign_in(world, self.admin, ADMIN)
+        self.csrf = {
+            "worker": sign_in(world, self.worker),
+            "admin": sign_in(world, self.admin, ADMIN),
+        }
         self.cases: list[str] = []
+        self.sent = 0
 
     def new_case(self) -> None:
         case = self.world.submit()
         self.cases.append(case)
-        self.worker.post(f"/cases/{case}/claim", data={"csrf": self.worker_csrf})
+        self.worker.post(f"/cases/{case}/claim", data={"csrf": self.csrf["worker"]})
 
-    def request(self) -> tuple[str, str, int]:
-        r = self.r
-        who, csrf = (
-            (self.worker, self.worker_csrf) if r.random() < 0.7 else (self.admin, self.admin_csrf)
-        )
-        pick = r.random()
-        if pick < 0.45:
-            case = r.choice([*self.cases[-3:], *self.cases[-3:], text(r, 32), "0" * 32])
-            action = r.choice([*CASE_ACTIONS, "reply", "reply", text(r, 8)])
-            form = fields(r, ["text", "outcome", "service"], csrf)
-            if "outcome" in form and r.random() < 0.5:
-                form["outcome"] = r.choice(OUTCOMES)
-            path = f"/cases/{quote(raw_bytes(case), safe='')}/{quote(raw_bytes(action), safe='')}"
-            return "POST", path, post(who, path, form)
-        if pick < 0.65:
-            path = r.choice(
-                ["/directory/add", "/directory/edit/" + quote(raw_bytes(text(r, 12)), safe="")]
-            )
-            form = fields(r, DIRECTORY_FIELDS, csrf)
-            return "POST", path, post(who, path, form)
-        if pick < 0.7:
-            return "POST", "/audit", post(who, "/audit", fields(r, [], csrf))
-        if pick < 0.8:
-            # Nobody signed in, on the same app: a made-up login never locks the real ones.
-            anon = TestClient(self.worker.app, base_url="https://testserver")
-            form = fields(r, ["login", "passphrase", "code"], csrf_of(anon.get("/sign-in").text))
-            return "POST", "/sign-in", post(anon, "/sign-in", form)
-        path = r.choice(["/", "/statistics", "/statistics.csv", "/audit", "/directory"])
-        query = "&".join(
-            f"{quote(raw_bytes(text(r, 6)))}={quote(raw_bytes(text(r, 20)))}"
-            for _ in range(r.randint(0, 3))
-        )
-        return "GET", path, who.get(f"{path}?{query}").status_code
+    def send(self, request: Request) -> int:
+        if self.sent % 200 == 0:
+            self.new_case()
+        self.sent += 1
+        if request.who == "anonymous":
+            client = TestClient(self.worker.app, base_url="https://testserver")
+            csrf = csrf_of(client.get("/sign-in").text)
+        else:
+            client = self.worker if request.who == "worker" else self.admin
+            csrf = self.csrf[request.who]
+        if request.method == "GET":
+            return client.get(request.path).status_code
+        path = request.path
+        if request.case is not None:
+            case = request.case
+            if isinstance(case, int):
+                case = self.cases[-min(case, len(self.cases))]
+            path = "/cases" + path.format(case=quoted(case))
+        form = {k: csrf if v is SESSION_CSRF else v for k, v in request.form.items()}
+        return post(client, path, form)
 
 
 @pytest.fixture
-def fuzzer(world: World) -> Iterator[Fuzzer]:
-    fuzzing = Fuzzer(world, rng("console"))
-    fuzzing.new_case()
-    yield fuzzing
+def fuzzer(world: World) -> Fuzzer:
+    return Fuzzer(world)
 
 
 def test_generated_forms_never_get_a_500_and_no_status_reaches_the_person(
     fuzzer: Fuzzer, world: World
 ) -> None:
-    counted = tally("console forms")
-    for number in range(examples(short=150)):
-        if number % 200 == 0:
-            fuzzer.new_case()
-        counted.inputs += 1
-        try:
-            method, path, status = fuzzer.request()
-        except Exception as crashed:  # noqa: BLE001 - counted, not raised: the test client re-raises
-            counted.fail(number, f"raised {type(crashed).__name__}: {crashed}")
-            continue
-        if status >= 500:
-            counted.fail(number, f"{method} {path} answered {status}")
+    statuses: Counter[int] = Counter()  # printed: how many inputs got past the checks
+
+    @fuzz("console forms", requests(), short=150, soak=12_000)
+    def one(request: Request) -> None:
+        status = fuzzer.send(request)
+        statuses[status] += 1
+        assert status < 500, f"{request.method} {request.path} answered {status}"
+
+    one()
     key = FrontEndKey(world.settings.front_end_key())
     deliveries = Store(world.db).pending_deliveries({key.key_id: key})
     firewall = default_firewall()
     leaked = [d.text for d in deliveries if firewall.contains_immigration_detail(d.text)]
-    print(f"\n{counted.line()}; {len(deliveries)} replies in the outbox, {len(leaked)} leaked")
-    assert counted.failures == [], counted.failures[:5]
+    print(f"\nfuzz console forms: answers {dict(sorted(statuses.items()))}")
+    print(f"fuzz console forms: {len(deliveries)} replies in the outbox, {len(leaked)} leaked")
     assert deliveries, "no reply got through at all: the fuzz reached nothing"
     assert leaked == []
-    assert counted.failures == []

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import random
 import secrets
 import time
 from pathlib import Path
@@ -18,12 +17,13 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import strategies as st
 
 from bot.core.private_files import write_private_file
 from bot.frontdoor.telegram_app import SECRET_HEADER
 from tests.emulator.support import Running
 from tests.frontdoor.support import FakeRasa, running, until
-from tests.fuzzing import IMMIGRATION, examples, json_value, maybe, rng, tally, text
+from tests.fuzzing import IMMIGRATION, fuzz, json_value, maybe, text, weighted
 from tests.support import free_port
 
 pytestmark = pytest.mark.soak
@@ -34,83 +34,100 @@ KINDS = ["text"] * 6 + ["command", "edited", "button", "photo", "location", "sti
 COMMANDS = ["/start", "/exit", "/forget", "/help", "/language", "/nope", "/start@other_bot"]
 
 
-class Updates:
-    def __init__(self, r: random.Random) -> None:
-        self.r, self.next_id, self.message_id = r, 1, 1
+class Numbers:
+    """Update and message ids in sequence, as Telegram sends them (drawn at generation time)."""
 
-    def message(self, user: int) -> dict[str, Any]:
-        r = self.r
+    def __init__(self) -> None:
+        self.update_id, self.message_id = 1, 1
+
+    def next_message(self) -> int:
         self.message_id += 1
-        sender: dict[str, Any] = {"id": user, "is_bot": False, "first_name": text(r, 10) or "A"}
-        if r.random() < 0.3:
-            sender["language_code"] = maybe(r, lambda: r.choice(["en", "pl", "ar", "xx", ""]))
-        chat_type = r.choice(["private"] * 9 + ["group", "channel", "supergroup"])
-        return {
-            "message_id": maybe(r, lambda: self.message_id, chance=0.95),
-            "date": maybe(r, lambda: int(time.time()), chance=0.95),
-            "chat": {"id": user if chat_type == "private" else -user, "type": chat_type},
-            "from": sender,
-        }
+        return self.message_id
 
-    def update(self) -> dict[str, Any]:
-        r = self.r
-        user = r.choice(PEOPLE)
-        kind = r.choice(KINDS)
-        message = self.message(user)
-        said = f"{text(r, 20)} {r.choice(IMMIGRATION)}" if r.random() < 0.3 else text(r, 300)
-        if kind == "command":
-            command = r.choice(COMMANDS)
-            message["text"] = f"{command} {text(r, 10)}" if r.random() < 0.3 else command
-            message["entities"] = [
-                {"type": "bot_command", "offset": 0, "length": len(command.split()[0])}
-            ]
-        elif kind in ("text", "edited"):
-            message["text"] = maybe(r, lambda: said, chance=0.9)
-        elif kind == "photo":
-            message["photo"] = [{"file_id": "x", "file_unique_id": "y", "width": 1, "height": 1}]
-            message["caption"] = said
-        elif kind == "location":
-            message["location"] = {"latitude": r.uniform(-90, 90), "longitude": r.uniform(0, 9)}
-        elif kind == "sticker":
-            message["sticker"] = json_value(r)
-        update: dict[str, Any] = {"update_id": self.update_id()}
-        if kind == "edited":
-            message["edit_date"] = int(time.time())
-            update["edited_message"] = message
-        elif kind == "button":
-            update["callback_query"] = {
-                "id": secrets.token_hex(4),
-                "from": message["from"],
-                "chat_instance": "1",
-                "data": maybe(r, lambda: r.choice(["/greet", "/deny", "lantern:x", said])),
-                "message": {**message, "text": "question"},
-            }
-        elif kind != "none":
-            update["message"] = message
-        if r.random() < 0.1:  # one field of anything at all
-            target = r.choice([update, message])
-            target[r.choice([*target, text(r, 6)])] = json_value(r)
-        return update
-
-    def update_id(self) -> Any:
-        self.next_id += 1
-        pick = self.r.random()
-        if pick < 0.05:
-            return self.next_id - self.r.randint(1, 5)  # delivered again
-        if pick < 0.08:
-            return json_value(self.r)
-        return self.next_id
+    def next_update(self, back: int) -> int:
+        self.update_id += 1
+        return self.update_id - back  # back > 0: an update delivered again
 
 
-def raw_body(r: random.Random, updates: Updates) -> bytes:
-    pick = r.random()
-    if pick < 0.03:
-        return bytes(r.randrange(256) for _ in range(r.randint(0, 100)))
-    if pick < 0.06:
-        return json.dumps(json_value(r)).encode()
-    return json.dumps(updates.update(), ensure_ascii=r.random() < 0.5).encode(
-        "utf-8", "surrogatepass"
+@st.composite
+def message(draw: st.DrawFn, numbers: Numbers, user: int) -> dict[str, Any]:
+    sender: dict[str, Any] = {"id": user, "is_bot": False, "first_name": draw(text(10)) or "A"}
+    if draw(st.integers(0, 9)) < 3:
+        sender["language_code"] = draw(maybe(st.sampled_from(["en", "pl", "ar", "xx", ""])))
+    chat_type = draw(st.sampled_from(["private"] * 9 + ["group", "channel", "supergroup"]))
+    return {
+        "message_id": draw(maybe(st.builds(numbers.next_message), odds=19)),
+        "date": draw(maybe(st.builds(lambda: int(time.time())), odds=19)),
+        "chat": {"id": user if chat_type == "private" else -user, "type": chat_type},
+        "from": sender,
+    }
+
+
+def update_id(numbers: Numbers) -> st.SearchStrategy[Any]:
+    in_order = st.builds(numbers.next_update, st.just(0))
+    again = st.builds(numbers.next_update, st.integers(1, 5))
+    return weighted((30, in_order), (2, again), (1, json_value()))
+
+
+@st.composite
+def update(draw: st.DrawFn, numbers: Numbers) -> dict[str, Any]:
+    user = draw(st.sampled_from(PEOPLE))
+    kind = draw(st.sampled_from(KINDS))
+    said_message = draw(message(numbers, user))
+    said = draw(
+        weighted(
+            (3, st.builds("{} {}".format, text(20), st.sampled_from(IMMIGRATION))), (7, text(300))
+        )
     )
+    if kind == "command":
+        command = draw(st.sampled_from(COMMANDS))
+        argument = draw(weighted((7, st.none()), (3, text(10))))
+        said_message["text"] = command if argument is None else f"{command} {argument}"
+        said_message["entities"] = [
+            {"type": "bot_command", "offset": 0, "length": len(command.split()[0])}
+        ]
+    elif kind in ("text", "edited"):
+        said_message["text"] = draw(maybe(st.just(said), odds=9))
+    elif kind == "photo":
+        said_message["photo"] = [{"file_id": "x", "file_unique_id": "y", "width": 1, "height": 1}]
+        said_message["caption"] = said
+    elif kind == "location":
+        latitude, longitude = draw(st.floats(-90, 90)), draw(st.floats(0, 9))
+        said_message["location"] = {"latitude": latitude, "longitude": longitude}
+    elif kind == "sticker":
+        said_message["sticker"] = draw(json_value())
+    body: dict[str, Any] = {"update_id": draw(update_id(numbers))}
+    if kind == "edited":
+        said_message["edit_date"] = int(time.time())
+        body["edited_message"] = said_message
+    elif kind == "button":
+        body["callback_query"] = {
+            "id": secrets.token_hex(4),
+            "from": said_message["from"],
+            "chat_instance": "1",
+            "data": draw(maybe(st.sampled_from(["/greet", "/deny", "lantern:x", said]))),
+            "message": {**said_message, "text": "question"},
+        }
+    elif kind != "none":
+        body["message"] = said_message
+    if draw(st.integers(0, 9)) == 0:  # one field of anything at all
+        target = draw(st.sampled_from([body, said_message]))
+        target[draw(weighted((1, st.sampled_from(list(target))), (1, text(6))))] = draw(
+            json_value()
+        )
+    return body
+
+
+def raw_body(numbers: Numbers) -> st.SearchStrategy[bytes]:
+    as_json = st.builds(
+        lambda value, ascii_only: json.dumps(value, ensure_ascii=ascii_only).encode(
+            "utf-8", "surrogatepass"
+        ),
+        update(numbers),
+        st.booleans(),
+    )
+    anything = json_value().map(lambda value: json.dumps(value).encode())
+    return weighted((30, as_json), (1, st.binary(max_size=100)), (1, anything))
 
 
 def in_clear(var_dir: Path) -> list[str]:
@@ -135,34 +152,37 @@ async def test_generated_updates_never_break_the_front_end(
         telegram_webhook_port=port,
         telegram_webhook_secret_file=secret_file,
     )
-    r, counted = rng("updates"), tally("front-end updates")
-    updates = Updates(r)
+    numbers = Numbers()
     async with running(settings) as (app, _front_end):
         url = f"http://127.0.0.1:{port}/telegram"
         async with httpx.AsyncClient(timeout=30, headers={SECRET_HEADER: secret}) as client:
             await until_listening(client, url)
-            for number in range(examples()):
-                body = raw_body(r, updates)
-                counted.inputs += 1
-                try:
-                    reply = await client.post(url, content=body)
-                except httpx.HTTPError as dropped:
-                    counted.fail(number, f"{body[:100]!r}: {type(dropped).__name__}")
-                    continue
-                if reply.status_code not in (200, 400):
-                    counted.fail(number, f"{body[:100]!r}: answered {reply.status_code}")
+
+            # Hypothesis drives a blocking client from a thread, beside the front end's loop.
+            @fuzz("front-end updates", raw_body(numbers), soak=8_000)
+            def one(body: bytes) -> None:
+                reply = blocking.post(url, content=body)
+                assert reply.status_code in (200, 400), f"answered {reply.status_code}"
+
+            with httpx.Client(timeout=30, headers={SECRET_HEADER: secret}) as blocking:
+                await asyncio.to_thread(one)
             # Every taken update handled, and a plain message afterwards still answered once.
             await until(lambda: app.update_queue.qsize() == 0, "the queue drained")
-            canary = {"update_id": 10**9, "message": {**updates.message(PEOPLE[0])}}
-            canary["message"].update(chat={"id": PEOPLE[0], "type": "private"}, text="canary hello")
-            canary["message"]["from"] = {"id": PEOPLE[0], "is_bot": False, "first_name": "A"}
-            canary["message"]["message_id"], canary["message"]["date"] = 10**6, int(time.time())
+            canary = {
+                "update_id": 10**9,
+                "message": {
+                    "message_id": 10**6,
+                    "date": int(time.time()),
+                    "chat": {"id": PEOPLE[0], "type": "private"},
+                    "from": {"id": PEOPLE[0], "is_bot": False, "first_name": "A"},
+                    "text": "canary hello",
+                },
+            }
             assert (await client.post(url, json=canary)).status_code == 200
             await until(lambda: rasa.asked("canary hello") == 1, "the canary answered")
             await asyncio.sleep(1)
-    print(f"\n{counted.line()}; Rasa asked {len(rasa.calls)} times")
+    print(f"\nfuzz front-end updates: Rasa asked {len(rasa.calls)} times")
     assert rasa.asked("canary hello") == 1
-    assert counted.failures == [], counted.failures[:5]
     assert in_clear(settings.var_dir) == []
 
 

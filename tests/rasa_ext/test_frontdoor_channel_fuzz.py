@@ -6,19 +6,20 @@ immigration detail ever reaching the agent."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
-import random
 import subprocess
 import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
+from hypothesis import strategies as st
 
 from bot.core.config import PROJECT_ROOT
 from bot.core.languages import BY_CODE
-from tests.fuzzing import IMMIGRATION, examples, json_value, maybe, rng, tally, text
+from tests.fuzzing import IMMIGRATION, fuzz, json_value, maybe, text, weighted
 
 pytestmark = pytest.mark.soak
 
@@ -92,63 +93,68 @@ def webhook(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.close()
 
 
-def body(r: random.Random) -> tuple[bytes, str]:
-    """A request body and its content type: mostly a turn, sometimes anything at all."""
-    pick = r.random()
-    if pick < 0.05:
-        return bytes(r.randrange(256) for _ in range(r.randint(0, 200))), "application/json"
-    if pick < 0.1:
-        return json.dumps(json_value(r)).encode(), "application/json"
-    if pick < 0.13:
-        return b'{"sender": "' + b"a" * 64 + b'", "message": "x"', "application/json"
-    turn: dict[str, object] = {
-        "sender": maybe(r, lambda: r.choice(["c" * 64, "0123456789abcdef" * 4, "C" * 64])),
-        "message": maybe(r, lambda: message(r), chance=0.9),
-    }
-    if r.random() < 0.5:
-        turn["language"] = maybe(r, lambda: r.choice(list(BY_CODE)))
-    if r.random() < 0.5:
-        turn["update_id"] = maybe(r, lambda: r.randint(0, 2**40))
-    if r.random() < 0.1:
-        turn[text(r, 8)] = json_value(r)
-    content_type = r.choice(
-        ["application/json"] * 8 + ["application/json; charset=utf-8", "text/plain", ""]
+SENDERS = ["c" * 64, "0123456789abcdef" * 4, "C" * 64]
+CONTENT_TYPES = ["application/json", "application/json; charset=utf-8", "text/plain", ""]
+
+
+@functools.cache  # built once: see tests/fuzzing.py's text()
+def message() -> st.SearchStrategy[str]:
+    return weighted(
+        (3, st.builds("{} {} {}".format, text(20), st.sampled_from(IMMIGRATION), text(20))),
+        (3, text(20)),
+        (2, text(200)),
+        (2, text(2000)),
     )
-    return json.dumps(turn, ensure_ascii=r.random() < 0.5).encode(
-        "utf-8", "surrogatepass"
-    ), content_type
 
 
-def message(r: random.Random) -> str:
-    if r.random() < 0.3:
-        return f"{text(r, 20)} {r.choice(IMMIGRATION)} {text(r, 20)}"
-    return text(r, r.choice([20, 200, 2000]))
+@st.composite
+def turn_body(draw: st.DrawFn) -> tuple[bytes, str]:
+    turn: dict[str, object] = {
+        "sender": draw(maybe(st.sampled_from(SENDERS))),
+        "message": draw(maybe(message(), odds=9)),
+    }
+    if draw(st.booleans()):
+        turn["language"] = draw(maybe(st.sampled_from(list(BY_CODE))))
+    if draw(st.booleans()):
+        turn["update_id"] = draw(maybe(st.integers(0, 2**40)))
+    if draw(st.integers(0, 9)) == 0:
+        turn[draw(text(8))] = draw(json_value())
+    content_type = draw(st.sampled_from(CONTENT_TYPES[:1] * 7 + CONTENT_TYPES))
+    encoded = json.dumps(turn, ensure_ascii=draw(st.booleans()))
+    return encoded.encode("utf-8", "surrogatepass"), content_type
+
+
+def body() -> st.SearchStrategy[tuple[bytes, str]]:
+    """A request body and its content type: mostly a turn, sometimes anything at all."""
+    as_json = json_value().map(lambda value: json.dumps(value).encode())
+    cut_short = b'{"sender": "' + b"a" * 64 + b'", "message": "x"'
+    return weighted(
+        (29, turn_body()),
+        (2, st.tuples(st.binary(max_size=200), st.just("application/json"))),
+        (2, st.tuples(as_json, st.just("application/json"))),
+        (1, st.just((cut_short, "application/json"))),
+    )
 
 
 def test_generated_bodies_are_taken_or_kindly_refused_and_never_leak(webhook: str) -> None:
-    r, counted = rng("channel"), tally("front-door channel")
     turns = 0
     with httpx.Client(timeout=30) as client:
-        for number in range(examples()):
-            content, content_type = body(r)
-            counted.inputs += 1
+
+        @fuzz("front-door channel", body(), soak=30_000)
+        def one(generated: tuple[bytes, str]) -> None:
+            nonlocal turns
+            content, content_type = generated
             headers = {"content-type": content_type} if content_type else {}
-            try:
-                reply = client.post(webhook, content=content, headers=headers)
-            except httpx.HTTPError as dropped:
-                counted.fail(number, f"{content[:80]!r}: {type(dropped).__name__}")
-                continue
+            reply = client.post(webhook, content=content, headers=headers)
             if reply.status_code in KIND_REFUSALS:
-                if not reply.json().get("error"):
-                    counted.fail(number, f"{content[:80]!r}: refused without a reason")
-                continue
-            if reply.status_code != 200:
-                counted.fail(number, f"{content[:80]!r}: answered {reply.status_code}")
-                continue
+                assert reply.json().get("error"), "refused without a reason"
+                return
+            assert reply.status_code == 200, f"answered {reply.status_code}"
             turns += 1
             said = json.dumps(reply.json())
-            if LEAKED in said or "turn taken" not in said:
-                counted.fail(number, f"{content[:80]!r}: reached the agent as {said[:200]}")
-    print(f"\n{counted.line()} ({turns} turns taken)")
+            assert LEAKED not in said, f"reached the agent as {said[:200]}"
+            assert "turn taken" in said, f"no turn: {said[:200]}"
+
+        one()
+    print(f"\nfuzz front-door channel: {turns} turns taken")
     assert turns > 0, "no generated turn was taken: the fuzz reached nothing"
-    assert counted.failures == [], counted.failures[:5]
