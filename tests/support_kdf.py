@@ -19,9 +19,14 @@ class KdfCalls:
     def __init__(self, real: Any) -> None:
         self._real = real
         self.threads: list[str] = []
+        # What each derivation cost: (memory in KiB, iterations, lanes).
+        self.costs: list[tuple[object, object, object]] = []
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         self.threads.append(threading.current_thread().name)
+        self.costs.append(
+            (kwargs.get("memory_cost"), kwargs.get("iterations"), kwargs.get("lanes"))
+        )
         return self._real(*args, **kwargs)
 
     def verify_phc_encoded(self, *args: Any, **kwargs: Any) -> Any:
