@@ -1,15 +1,15 @@
 """Find an event's class by its type name in a table, not by walking every subclass each time.
 
 Rasa 3.6's ``Event.resolve_by_type`` calls ``all_subclasses(Event)``, a recursive walk over every
-event class with ``inspect.isabstract`` on each, for every event it deserialises. Rasa rebuilds
-the tracker from its stored events on every turn, so this walk was about 8% of the Rasa
-process's CPU in the turn profile (docs/PERFORMANCE.md). ``install`` replaces that one static
-method at start-up (the installed package is never edited): a type name Rasa resolved to a class
-is remembered, and every other name (unknown, ``topic``, a default) still goes to Rasa's own
-lookup each time, so what Rasa returns or raises is unchanged. The table is filled from Rasa's
-own answers, so it can only differ if a class imported later reuses a type name already looked
-up; tests/rasa_ext/test_event_lookup.py checks that no two event classes share a name, and fails
-loudly if a Rasa upgrade moves or renames what this replaces.
+event class with ``inspect.isabstract`` on each, for every event it deserialises. Rasa rebuilds the
+tracker from its stored events on every turn: this walk was about 8% of the Rasa process's CPU
+under cProfile, and about 0.9 ms a turn without it (docs/PERFORMANCE.md, "After the anchor index").
+``install`` replaces that one static method at start-up (the installed package is never edited): a
+type name Rasa resolved to a class is remembered, and every other name (unknown, ``topic``, a
+default) still goes to Rasa's own lookup each time, so what Rasa returns or raises is unchanged.
+The table is filled from Rasa's own answers, so it can only differ if a class imported later reuses
+a type name already looked up; tests/rasa_ext/test_event_lookup.py checks that no two event classes
+share a name, and fails loudly if a Rasa upgrade moves or renames what this replaces.
 """
 
 from __future__ import annotations
