@@ -94,6 +94,7 @@ bench: setup keys train ## Speed benchmarks, the side-by-side load, `make run`'s
 	$(VENV)/bin/python bench/firewall_bench.py
 	$(VENV)/bin/python bench/screen_bench.py
 	RASA_TELEMETRY_ENABLED=false PYTHONPATH=$(CURDIR) $(RASA_VENV)/bin/python bench/action_validation_bench.py
+	RASA_TELEMETRY_ENABLED=false PYTHONPATH=$(CURDIR) $(RASA_VENV)/bin/python bench/rasa_ext_bench.py
 	$(VENV)/bin/python bench/load.py $(if $(QUICK),--quick)
 	$(if $(QUICK),,$(VENV)/bin/python bench/first_answer.py)
 

@@ -29,6 +29,7 @@ from bot.core.config import load_settings
 from bot.core.errors import ConfigurationError
 from bot.core.log_hygiene import install_log_hygiene
 from bot.core.tracker_vault import TrackerVault, tracker_vault_for
+from bot.rasa_ext import event_lookup
 
 
 class EncryptedTrackerStore(TrackerStore, SerializedTrackerAsText):
@@ -50,6 +51,9 @@ class EncryptedTrackerStore(TrackerStore, SerializedTrackerAsText):
         # Rasa builds its tracker store before it handles any message, so installing log
         # hygiene here covers every conversation, even when Rasa runs without our logging.yml.
         install_log_hygiene()
+        # Every turn rebuilds the tracker from its stored events; the table makes finding each
+        # event's class cheap (bot/rasa_ext/event_lookup.py).
+        event_lookup.install()
         self.vault = vault if vault is not None else tracker_vault_for(load_settings())
         super().__init__(domain, event_broker)
 
