@@ -3,7 +3,6 @@ tracker store that Rasa itself accepts for several Sanic workers."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,8 +16,7 @@ from bot.scale import (
     worker_variables,
     workers_from,
 )
-
-RASA_PYTHON = PROJECT_ROOT / ".venv-rasa" / "bin" / "python"
+from tests.support_rasa import run_in_rasa
 
 
 def test_one_worker_unless_told_and_nothing_changes_then() -> None:
@@ -60,15 +58,7 @@ def test_rasa_accepts_two_workers_with_the_endpoints_written_for_the_run(tmp_pat
     path = tmp_path / "endpoints.yml"
     path.write_text((PROJECT_ROOT / "endpoints.yml").read_text() + lock_store_endpoints("lantern1"))
     # When Rasa's own code reads it and decides the number of Sanic workers
-    result = subprocess.run(
-        [str(RASA_PYTHON), "-c", RASA_CHECK, str(path)],
-        cwd=PROJECT_ROOT,
-        env={"PYTHONPATH": str(PROJECT_ROOT), "RASA_TELEMETRY_ENABLED": "false"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = run_in_rasa(RASA_CHECK, str(path))
     # Then it grants both (with its in-memory lock store it would fall back to one)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.split() == ["redis", "lantern1", "2"]

@@ -3,11 +3,7 @@ own interpreter (.venv-rasa), and fails loudly if a Rasa upgrade moves what it r
 
 from __future__ import annotations
 
-import subprocess
-
-from bot.core.config import PROJECT_ROOT
-
-RASA_PYTHON = PROJECT_ROOT / ".venv-rasa" / "bin" / "python"
+from tests.support_rasa import run_in_rasa
 
 CHECK = r"""
 import copy, inspect
@@ -48,15 +44,7 @@ print("same", len(after))
 
 def test_the_validator_built_once_judges_exactly_as_rasa_does() -> None:
     # Given Rasa's own check, then the one installed by the front-door channel at start-up
-    result = subprocess.run(
-        [str(RASA_PYTHON), "-c", CHECK],
-        cwd=PROJECT_ROOT,
-        env={"PYTHONPATH": str(PROJECT_ROOT), "RASA_TELEMETRY_ENABLED": "false"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = run_in_rasa(CHECK)
     # Then every response gets the same verdict and the same error message
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip() == "same 5"

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import os
 import secrets
-import subprocess
 from pathlib import Path
 
 from bot.core.config import PROJECT_ROOT, load_settings
 from bot.core.private_files import write_private_file
-
-RASA_PYTHON = PROJECT_ROOT / ".venv-rasa" / "bin" / "python"
+from tests.support_rasa import run_in_rasa
 
 CHECK = r"""
 import inspect, sys
@@ -61,18 +59,9 @@ print("same", len(names), "names")
 
 def test_the_event_table_finds_exactly_what_rasa_finds(tmp_path: Path) -> None:
     # Given Rasa's own lookup, then the table the tracker store installs when Rasa builds it
-    env = dict(os.environ, LANTERN_VAR_DIR=str(tmp_path), PYTHONPATH=str(PROJECT_ROOT))
-    env.update(SQLALCHEMY_SILENCE_UBER_WARNING="1", RASA_TELEMETRY_ENABLED="false")
+    env = dict(os.environ, LANTERN_VAR_DIR=str(tmp_path), SQLALCHEMY_SILENCE_UBER_WARNING="1")
     write_private_file(load_settings(env).tracker_key_file, secrets.token_hex(32))
-    result = subprocess.run(
-        [str(RASA_PYTHON), "-c", CHECK, str(PROJECT_ROOT / "endpoints.yml")],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = run_in_rasa(CHECK, str(PROJECT_ROOT / "endpoints.yml"), env=env)
     # Then every name gets the same class, None or error, and stored events read back the same
     assert result.returncode == 0, result.stderr[-3000:]
     verdict = result.stdout.split()

@@ -3,11 +3,7 @@ interpreter (.venv-rasa), and fails loudly if a Rasa upgrade changes what Rasa's
 
 from __future__ import annotations
 
-import subprocess
-
-from bot.core.config import PROJECT_ROOT
-
-RASA_PYTHON = PROJECT_ROOT / ".venv-rasa" / "bin" / "python"
+from tests.support_rasa import run_in_rasa
 
 CHECK = r"""
 import inspect
@@ -63,15 +59,7 @@ print("same", len(cases))
 
 def test_the_classifier_gets_exactly_rasas_matrix() -> None:
     # Given messages with sequence and sentence features from several featurizers, some dense
-    result = subprocess.run(
-        [str(RASA_PYTHON), "-c", CHECK],
-        cwd=PROJECT_ROOT,
-        env={"PYTHONPATH": str(PROJECT_ROOT), "RASA_TELEMETRY_ENABLED": "false"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = run_in_rasa(CHECK)
     # Then Lantern's input matrix equals Rasa's in type, dtype, shape and every value
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip().endswith("same 4")
