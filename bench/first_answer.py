@@ -27,7 +27,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 # The path line above makes the checkout importable when run as a script.
 from bench.load_targets import TelegramPath
 from bot.core.config import PROJECT_ROOT
-from bot.devstack import APP_PYTHON, DEFAULT_EMULATOR_PORT, LOOPBACK, ensure_port_free
+from bot.devstack import (
+    APP_PYTHON,
+    DEFAULT_ACTION_PORT,
+    DEFAULT_CONSOLE_PORT,
+    DEFAULT_EMULATOR_PORT,
+    DEFAULT_RASA_PORT,
+    LOOPBACK,
+    ensure_port_free,
+)
 from bot.scale import workers_from
 
 LIMIT_SECONDS = 60.0
@@ -57,7 +65,12 @@ async def first_answer(started: float, stack: subprocess.Popen[bytes]) -> tuple[
 
 def main() -> int:
     workers = workers_from(os.environ)
-    for port in (5005, 5055, DEFAULT_EMULATOR_PORT, 8080):
+    for port in (
+        DEFAULT_RASA_PORT,
+        DEFAULT_ACTION_PORT,
+        DEFAULT_EMULATOR_PORT,
+        DEFAULT_CONSOLE_PORT,
+    ):
         ensure_port_free(port)  # `make run` already running would answer for us
     with tempfile.TemporaryDirectory(prefix="lantern-first-answer-") as scratch:
         env = dict(os.environ, LANTERN_VAR_DIR=scratch)

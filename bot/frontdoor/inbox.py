@@ -81,10 +81,16 @@ class DurableUpdateQueue(asyncio.Queue[object]):
             except (SQLAlchemyError, OSError) as error:
                 logger.error("the inbox could not record an update: %s", type(error).__name__)
                 if attempt == 1:
-                    await self._unrecorded(update)
+                    await self._tell_unrecorded(update)
                 if self._attempts is not None and attempt >= self._attempts:
                     raise InboxUnavailableError(type(error).__name__) from error
                 await asyncio.sleep(min(MAX_BACKOFF_SECONDS, self._backoff * 2 ** (attempt - 1)))
+
+    async def _tell_unrecorded(self, update: Update) -> None:
+        try:
+            await self._unrecorded(update)
+        except Exception as error:  # noqa: BLE001 - a courtesy must never stop the update's retries
+            logger.error("the database-down answer failed: %s", type(error).__name__)
 
 
 def inbox_body(update: Update) -> dict[str, Any]:

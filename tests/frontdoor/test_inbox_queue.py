@@ -54,3 +54,14 @@ async def test_a_webhook_gives_up_so_telegram_sends_again() -> None:
         await queue.put(Update(8))
     assert queue.qsize() == 0
     assert inbox.told_about == [8]
+
+
+async def test_a_failing_database_down_answer_never_stops_the_update_being_recorded() -> None:
+    inbox = Inbox(failures=2)
+
+    async def broken(_update: Update) -> None:
+        raise RuntimeError("the answer could not be built")
+
+    queue = DurableUpdateQueue(inbox.admit, unrecorded=broken, backoff_seconds=0.001)
+    await queue.put(Update(9))
+    assert queue.qsize() == 1 and inbox.seen == {9}
